@@ -4,11 +4,11 @@ using Diaryx.Sync.Lite.Yjs.Utils;
 namespace Diaryx.Sync.Lite.Yjs.Structs;
 
 /// <summary>A run of consecutive clocks from one client: an <see cref="Item"/>, a <see cref="GcStruct"/> or a <see cref="SkipStruct"/>.</summary>
-public abstract class AbstractStruct(long client, long clock, int length)
+public abstract class AbstractStruct(long client, long clock, long length)
 {
     public long Client = client;
     public long Clock = clock;
-    public int Length = length;
+    public long Length = length;
 
     public Id Id => new(Client, Clock);
 
@@ -18,7 +18,7 @@ public abstract class AbstractStruct(long client, long clock, int length)
     public abstract bool Deleted { get; }
 
     /// <summary>Writes this struct in update v1 form starting <paramref name="offset"/> units in.</summary>
-    public abstract void Write(Lib0Writer writer, int offset);
+    public abstract void Write(Lib0Writer writer, long offset);
 
     /// <summary>Appends <paramref name="right"/> to this struct if both can form one run.</summary>
     public abstract bool TryMergeWith(AbstractStruct right);

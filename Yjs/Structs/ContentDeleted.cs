@@ -23,6 +23,7 @@ public sealed class ContentDeleted(int length) : IContent
 
     public bool TryMergeWith(IContent right)
     {
+        if ((long)Length + right.Length > int.MaxValue) return false;
         Length += right.Length;
         return true;
     }

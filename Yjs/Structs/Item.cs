@@ -154,7 +154,7 @@ public sealed class Item : AbstractStruct
             // The previous value of the key is overwritten.
             Left?.Delete(transaction);
         }
-        if (ParentSub == null && Countable && !IsDeleted) parent.Length += Length;
+        if (ParentSub == null && Countable && !IsDeleted) parent.Length += Content.Length;
         parent.SearchMarker = null;
         store.Add(this);
         Content.Integrate(transaction, this);
@@ -219,7 +219,7 @@ public sealed class Item : AbstractStruct
     {
         if (IsDeleted) return;
         var parent = Parent!;
-        if (Countable && ParentSub == null) parent.Length -= Length;
+        if (Countable && ParentSub == null) parent.Length -= Content.Length;
         parent.SearchMarker = null;
         IsDeleted = true;
         transaction.DeleteSet.Add(Client, Clock, Length);
@@ -233,7 +233,7 @@ public sealed class Item : AbstractStruct
         if (!IsDeleted) throw new InvalidOperationException("Cannot collect an item that is not deleted");
         Content.Gc(store);
         if (parentGcd) store.Replace(this, new GcStruct(Client, Clock, Length));
-        else Content = new ContentDeleted(Length);
+        else Content = new ContentDeleted(Content.Length);
     }
 
     /// <summary>Splits this item so that it keeps <paramref name="diff"/> units; returns the right part.</summary>
@@ -281,7 +281,8 @@ public sealed class Item : AbstractStruct
         return true;
     }
 
-    public override void Write(Lib0Writer writer, int offset)
+    /// <remarks>An item's length is its content's, so <paramref name="offset"/> always fits an int.</remarks>
+    public override void Write(Lib0Writer writer, long offset)
     {
         var origin = offset > 0 ? new Id(Client, Clock + offset - 1) : Origin;
         var info = (byte)(Content.Ref
@@ -304,7 +305,7 @@ public sealed class Item : AbstractStruct
             WriteParent(writer);
             if (ParentSub != null) writer.WriteVarString(ParentSub);
         }
-        Content.Write(writer, offset);
+        Content.Write(writer, (int)offset);
     }
 
     private void WriteParent(Lib0Writer writer)

@@ -56,7 +56,7 @@ public sealed class YArray(YType type)
             {
                 left = Type.InsertItem(t, left, right, null, content);
             }
-            Type.SearchMarker = new SearchMarker(left!, index + contents.Sum(c => c.Length) - left!.Length);
+            Type.SearchMarker = new SearchMarker(left!, index + contents.Sum(c => c.Length) - left!.Content.Length);
         });
     }
 
@@ -73,7 +73,7 @@ public sealed class YArray(YType type)
                 if (inside < n.Length) transaction.Doc.Store.GetItemCleanStart(transaction, new Utils.Id(n.Client, n.Clock + inside));
                 return n;
             }
-            nIndex += n.Length;
+            nIndex += n.Content.Length;
         }
         throw new ArgumentOutOfRangeException(nameof(index), "Length exceeded");
     }
@@ -91,7 +91,7 @@ public sealed class YArray(YType type)
             {
                 if (n.IsDeleted || !n.Countable) continue;
                 if (skip < n.Length) store.GetItemCleanStart(t, new Utils.Id(n.Client, n.Clock + skip));
-                skip -= n.Length;
+                skip -= n.Content.Length;
             }
             var remaining = length;
             for (; remaining > 0 && n != null; n = n.Right)
@@ -99,7 +99,7 @@ public sealed class YArray(YType type)
                 if (n.IsDeleted) continue;
                 if (remaining < n.Length) store.GetItemCleanStart(t, new Utils.Id(n.Client, n.Clock + remaining));
                 n.Delete(t);
-                remaining -= n.Length;
+                remaining -= n.Content.Length;
             }
             if (n != null && !n.IsDeleted && n.Countable) Type.SearchMarker = new SearchMarker(n, index);
         });

@@ -27,7 +27,7 @@ public sealed class YText(YType type)
             if (!right.IsDeleted)
             {
                 if (right.Content is ContentFormat format) ApplyFormat(Attributes, format);
-                else Index += right.Length;
+                else Index += right.Content.Length;
             }
             Left = right;
             Right = right.Right;
@@ -58,8 +58,8 @@ public sealed class YText(YType type)
                 else
                 {
                     if (count < right.Length) transaction.Doc.Store.GetItemCleanStart(transaction, new Id(right.Client, right.Clock + count));
-                    position.Index += right.Length;
-                    count -= right.Length;
+                    position.Index += right.Content.Length;
+                    count -= right.Content.Length;
                 }
             }
             position.Left = right;
@@ -103,7 +103,7 @@ public sealed class YText(YType type)
                 if (!right.IsDeleted && right.Content is ContentString or ContentEmbed or ContentType)
                 {
                     if (remaining < right.Length) t.Doc.Store.GetItemCleanStart(t, new Id(right.Client, right.Clock + remaining));
-                    remaining -= right.Length;
+                    remaining -= right.Content.Length;
                     right.Delete(t);
                 }
                 position.Forward();

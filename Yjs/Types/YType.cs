@@ -65,7 +65,7 @@ public sealed class YType(TypeKind kind, string? nodeName = null)
         {
             p = p.Left;
             if (p == null) return (Start, 0);
-            if (!p.IsDeleted && p.Countable) pIndex -= p.Length;
+            if (!p.IsDeleted && p.Countable) pIndex -= p.Content.Length;
         }
         return (p, pIndex);
     }

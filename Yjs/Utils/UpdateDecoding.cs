@@ -56,9 +56,9 @@ public static class UpdateDecoding
         switch (info & ContentRefMask)
         {
             case GcStruct.Ref:
-                return new GcStruct(client, clock, reader.ReadVarLength());
+                return new GcStruct(client, clock, reader.ReadVarUInt());
             case SkipStruct.Ref:
-                return new SkipStruct(client, clock, reader.ReadVarLength());
+                return new SkipStruct(client, clock, reader.ReadVarUInt());
         }
         Id? origin = (info & 0x80) != 0 ? ReadId(reader) : null;
         Id? rightOrigin = (info & 0x40) != 0 ? ReadId(reader) : null;

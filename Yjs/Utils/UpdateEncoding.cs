@@ -34,7 +34,7 @@ public static class UpdateEncoding
         writer.WriteVarUInt(client);
         writer.WriteVarUInt(clock);
         var first = structs[start];
-        first.Write(writer, (int)(clock - first.Clock));
+        first.Write(writer, clock - first.Clock);
         for (var i = start + 1; i < structs.Count; i++) structs[i].Write(writer, 0);
     }
 

@@ -165,7 +165,7 @@ internal static class UpdateIntegration
                     }
                     else if (offset == 0 || offset < head.Length)
                     {
-                        Integrate(transaction, store, head, (int)offset);
+                        Integrate(transaction, store, head, offset);
                         state[head.Client] = head.End;
                     }
                 }
@@ -193,12 +193,12 @@ internal static class UpdateIntegration
         return (writer.ToArray(), missing);
     }
 
-    private static void Integrate(Transaction transaction, StructStore store, AbstractStruct head, int offset)
+    private static void Integrate(Transaction transaction, StructStore store, AbstractStruct head, long offset)
     {
         switch (head)
         {
             case Item item:
-                item.Integrate(transaction, offset);
+                item.Integrate(transaction, (int)offset); // offset < an item's length, which fits an int
                 break;
             case GcStruct gc:
                 if (offset > 0)

@@ -45,7 +45,7 @@ public static class Updates
         private long _client;
         private int _written;
 
-        public void Write(AbstractStruct item, int offset)
+        public void Write(AbstractStruct item, long offset)
         {
             if (_written > 0 && _client != item.Client) Flush();
             if (_written == 0)
@@ -99,7 +99,7 @@ public static class Updates
         }
 
         AbstractStruct? pending = null; // the struct being built up before it is written
-        var pendingOffset = 0;
+        long pendingOffset = 0;
         long seq = 0;
         while (queue.TryDequeue(out var reader, out _))
         {
@@ -131,17 +131,17 @@ public static class Updates
                     if (pending is SkipStruct)
                     {
                         // Extend the skip over the gap (and, as yjs does, over curr).
-                        pending.Length = (int)(curr.End - pending.Clock);
+                        pending.Length = curr.End - pending.Clock;
                     }
                     else
                     {
                         output.Write(pending, pendingOffset);
-                        (pending, pendingOffset) = (new SkipStruct(firstClient, pending.End, (int)(curr.Clock - pending.End)), 0);
+                        (pending, pendingOffset) = (new SkipStruct(firstClient, pending.End, curr.Clock - pending.End), 0);
                     }
                 }
                 else
                 {
-                    var diff = (int)(pending.End - curr.Clock);
+                    var diff = pending.End - curr.Clock;
                     if (diff > 0)
                     {
                         if (pending is SkipStruct) pending.Length -= diff;
@@ -183,11 +183,11 @@ public static class Updates
     }
 
     /// <summary>The part of a struct from <paramref name="diff"/> units on, as a standalone struct.</summary>
-    private static AbstractStruct Slice(AbstractStruct left, int diff) => left switch
+    private static AbstractStruct Slice(AbstractStruct left, long diff) => left switch
     {
         GcStruct => new GcStruct(left.Client, left.Clock + diff, left.Length - diff),
         SkipStruct => new SkipStruct(left.Client, left.Clock + diff, left.Length - diff),
-        Item item => new Item(item.Client, item.Clock + diff, new Id(item.Client, item.Clock + diff - 1), item.RightOrigin, item.Parent, item.ParentSub, item.Content.Splice(diff))
+        Item item => new Item(item.Client, item.Clock + diff, new Id(item.Client, item.Clock + diff - 1), item.RightOrigin, item.Parent, item.ParentSub, item.Content.Splice((int)diff))
         {
             ParentId = item.ParentId,
             ParentName = item.ParentName,
@@ -213,7 +213,7 @@ public static class Updates
             }
             if (curr.End > svClock)
             {
-                output.Write(curr, (int)Math.Max(svClock - curr.Clock, 0));
+                output.Write(curr, Math.Max(svClock - curr.Clock, 0));
                 for (var next = reader.Advance(); next != null && next.Client == client; next = reader.Advance()) output.Write(next, 0);
             }
             else
