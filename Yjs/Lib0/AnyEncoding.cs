@@ -82,7 +82,8 @@ public static class AnyEncoding
         else
         {
             writer.WriteUInt8(TagFloat64);
-            writer.WriteFloat64(value);
+            // JavaScript has one NaN: whatever NaN bits were read, yjs writes the canonical 7ff8....
+            writer.WriteFloat64(double.IsNaN(value) ? BitConverter.Int64BitsToDouble(0x7FF8000000000000) : value);
         }
     }
 
