@@ -111,6 +111,7 @@ public sealed class DeleteSet
             {
                 var clock = reader.ReadVarUInt();
                 var length = reader.ReadVarUInt();
+                if (length == 0) throw new YjsDecodeException("Delete range of length 0"); // yjs cannot re-encode one either
                 if (clock + length > Lib0Reader.MaxSafeInteger) throw new YjsDecodeException("Delete range out of range");
                 set.Add(client, clock, length);
             }
