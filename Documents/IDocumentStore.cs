@@ -1,0 +1,38 @@
+namespace Diaryx.Sync.Lite.Documents;
+
+/// <summary>One logged update of a document.</summary>
+public sealed record StoredUpdate(long Id, byte[] Data);
+
+/// <summary>What storage holds for a document: the latest snapshot and the log entries after it.</summary>
+public sealed record StoredDocument(byte[]? Snapshot, IReadOnlyList<StoredUpdate> Updates)
+{
+    public static readonly StoredDocument Empty = new(null, []);
+}
+
+/// <summary>Who wrote an update: a device of a user, or a share-session guest.</summary>
+public sealed record UpdateAuthor(string? UserId, string? DeviceId, string? GuestId)
+{
+    public static readonly UpdateAuthor Server = new(null, null, null);
+}
+
+/// <summary>
+/// Durable storage of documents as a snapshot plus an append-only log of raw update v1 bytes.
+/// Implementations group commits across documents; every method is safe to call concurrently.
+/// </summary>
+public interface IDocumentStore
+{
+    /// <summary>The latest snapshot (or null) and every logged update after it, oldest first.</summary>
+    Task<StoredDocument> LoadAsync(string docId, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends an update; the task completes once it is committed (durable). Returns its log id.</summary>
+    Task<long> AppendAsync(string docId, byte[] update, UpdateAuthor author, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically replaces the document's snapshot with <paramref name="snapshot"/> and deletes its
+    /// log entries with ids up to and including <paramref name="throughId"/>.
+    /// </summary>
+    Task CompactAsync(string docId, byte[] snapshot, long throughId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ids of every stored document (with a snapshot or log entries) whose id starts with <paramref name="prefix"/>.</summary>
+    Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);
+}
