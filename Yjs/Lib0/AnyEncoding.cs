@@ -116,7 +116,9 @@ public static class AnyEncoding
                     for (var i = 0; i < count; i++)
                     {
                         var key = reader.ReadVarString();
-                        entries.Add(new(key, Read(reader, depth + 1)));
+                        var value = Read(reader, depth + 1);
+                        // lib0 assigns obj[key] = value: "__proto__" sets the prototype, not a key.
+                        if (key != "__proto__") entries.Add(new(key, value));
                     }
                     return AnyObject.FromEntries(entries);
                 }
