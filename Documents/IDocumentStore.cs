@@ -13,6 +13,9 @@ public sealed record StoredDocument(byte[]? Snapshot, IReadOnlyList<StoredUpdate
 public sealed record UpdateAuthor(string? UserId, string? DeviceId, string? GuestId)
 {
     public static readonly UpdateAuthor Server = new(null, null, null);
+
+    /// <summary>The share session a guest came through (so its permissions can change live).</summary>
+    public string? SessionCode { get; init; }
 }
 
 /// <summary>

@@ -1,0 +1,334 @@
+using System.Collections.Concurrent;
+using Diaryx.Sync.Lite.Yjs;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Diaryx.Sync.Lite.Documents;
+
+/// <summary>
+/// One live document per id, shared by both sync protocols and the HTTP API. Loads a document from
+/// its snapshot and log on first use, unloads it when idle, and flushes everything on shutdown.
+/// </summary>
+public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogger<DocumentHub> logger, TimeProvider? time = null)
+    : IHostedService, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<LiveDocument>>> _documents = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _awarenessLoop;
+
+    internal IDocumentStore Store { get; } = store;
+    internal HubOptions Options { get; } = options;
+    internal ILogger Logger { get; } = logger;
+    internal TimeProvider Time { get; } = time ?? TimeProvider.System;
+
+    public HubMetrics Metrics { get; } = new();
+
+    public int LoadedCount => _documents.Count;
+
+    /// <summary>Runs <paramref name="action"/> on the loaded document, holding its gate.</summary>
+    private async Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, Task<T>> action, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var document = await OpenAsync(docId);
+            await document.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (document.Closed) continue; // unloaded meanwhile: load it again
+                var result = await action(document);
+                if (document.PeerCount == 0) ScheduleUnload(document);
+                return result;
+            }
+            finally
+            {
+                document.Gate.Release();
+            }
+        }
+    }
+
+    private Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, T> action, CancellationToken cancellationToken) =>
+        WithDocumentAsync(docId, document => Task.FromResult(action(document)), cancellationToken);
+
+    private async Task<LiveDocument> OpenAsync(string docId)
+    {
+        var lazy = _documents.GetOrAdd(docId, id => new Lazy<Task<LiveDocument>>(() => LoadAsync(id)));
+        try
+        {
+            return await lazy.Value;
+        }
+        catch
+        {
+            _documents.TryRemove(new KeyValuePair<string, Lazy<Task<LiveDocument>>>(docId, lazy));
+            throw;
+        }
+    }
+
+    private async Task<LiveDocument> LoadAsync(string docId)
+    {
+        StoredDocument stored;
+        try
+        {
+            stored = await Store.LoadAsync(docId);
+        }
+        catch (Exception exception)
+        {
+            throw new DocumentUnavailableException($"{docId}: could not be loaded", exception);
+        }
+        var doc = new YDoc();
+        if (stored.Snapshot != null)
+        {
+            try
+            {
+                doc.ApplyUpdate(stored.Snapshot);
+            }
+            catch (YjsDecodeException exception)
+            {
+                // Never start empty over a snapshot we cannot read: that would overwrite it later.
+                throw new DocumentUnavailableException($"{docId}: the stored snapshot is unreadable", exception);
+            }
+        }
+        long bytes = 0;
+        foreach (var update in stored.Updates)
+        {
+            try
+            {
+                doc.ApplyUpdate(update.Data);
+            }
+            catch (YjsDecodeException exception)
+            {
+                Logger.SkippedLoggedUpdate(docId, update.Id, exception);
+            }
+            bytes += update.Data.Length;
+        }
+        Logger.Loaded(docId, stored.Updates.Count);
+        var lastLogId = stored.Updates.Count > 0 ? stored.Updates[^1].Id : 0;
+        return new LiveDocument(this, docId, doc, lastLogId, stored.Updates.Count, bytes);
+    }
+
+    /// <summary>Adds <paramref name="peer"/> to the document and sends it the document's state vector and awareness. Returns the peer count.</summary>
+    public Task<int> JoinAsync(string docId, IDocumentPeer peer, UpdateAuthor author, bool readOnly, CancellationToken cancellationToken = default) =>
+        WithDocumentAsync(docId, document => document.Join(peer, author, readOnly), cancellationToken);
+
+    /// <summary>Handles a y-websocket payload from a peer that has joined.</summary>
+    public Task HandleAsync(string docId, IDocumentPeer peer, byte[] payload, CancellationToken cancellationToken = default) =>
+        WithDocumentAsync(docId, async document =>
+        {
+            await document.HandleAsync(peer, payload, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Removes <paramref name="peer"/> from a loaded document; returns the remaining peer count (0 if not loaded).</summary>
+    public async Task<int> LeaveAsync(string docId, IDocumentPeer peer)
+    {
+        if (!_documents.TryGetValue(docId, out var lazy) || !lazy.IsValueCreated) return 0;
+        LiveDocument document;
+        try
+        {
+            document = await lazy.Value;
+        }
+        catch (DocumentUnavailableException)
+        {
+            return 0;
+        }
+        await document.Gate.WaitAsync();
+        try
+        {
+            var remaining = document.Leave(peer);
+            if (remaining == 0 && !document.Closed) ScheduleUnload(document);
+            return remaining;
+        }
+        finally
+        {
+            document.Gate.Release();
+        }
+    }
+
+    /// <summary>Reads the document (loading it if needed) under its gate.</summary>
+    public Task<T> ReadAsync<T>(string docId, Func<YDoc, T> read, CancellationToken cancellationToken = default) =>
+        WithDocumentAsync(docId, document => read(document.Doc), cancellationToken);
+
+    /// <summary>Changes the document as the server; the change is logged and sent to every peer. Returns its update (or null if nothing changed).</summary>
+    public Task<byte[]?> EditAsync(string docId, Action<YDoc> edit, UpdateAuthor author, CancellationToken cancellationToken = default) =>
+        WithDocumentAsync(docId, document => document.EditAsync(edit, author, cancellationToken), cancellationToken);
+
+    /// <summary>Applies an update as if a peer had sent it (logged and relayed to every peer).</summary>
+    public Task ApplyUpdateAsync(string docId, byte[] update, UpdateAuthor author, CancellationToken cancellationToken = default) =>
+        WithDocumentAsync(docId, async document =>
+        {
+            await document.ApplyAsync(update, author, except: null, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Writes the document's snapshot now (the <c>save</c> control message).</summary>
+    public Task SaveAsync(string docId, CancellationToken cancellationToken = default) =>
+        WithDocumentAsync(docId, async document =>
+        {
+            await document.CompactAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Sends a text to every peer of a loaded document. False if it is not loaded.</summary>
+    public async Task<bool> BroadcastTextAsync(string docId, string text, IDocumentPeer? except = null)
+    {
+        if (!_documents.TryGetValue(docId, out var lazy) || !lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully) return false;
+        var document = await lazy.Value;
+        await document.Gate.WaitAsync();
+        try
+        {
+            if (document.Closed) return false;
+            document.BroadcastText(text, except);
+            return true;
+        }
+        finally
+        {
+            document.Gate.Release();
+        }
+    }
+
+    /// <summary>Changes read-only for the matching peers of every loaded document (live share permissions).</summary>
+    public async Task SetReadOnlyAsync(Func<UpdateAuthor, bool> matches, bool readOnly)
+    {
+        foreach (var document in await LoadedDocumentsAsync())
+        {
+            await document.Gate.WaitAsync();
+            try
+            {
+                document.SetReadOnly(matches, readOnly);
+            }
+            finally
+            {
+                document.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Peers of a loaded document (0 if it is not loaded).</summary>
+    public int PeerCount(string docId) =>
+        _documents.TryGetValue(docId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.PeerCount : 0;
+
+    private async Task<List<LiveDocument>> LoadedDocumentsAsync()
+    {
+        var loaded = new List<LiveDocument>();
+        foreach (var lazy in _documents.Values)
+        {
+            if (!lazy.IsValueCreated) continue;
+            try
+            {
+                loaded.Add(await lazy.Value);
+            }
+            catch (DocumentUnavailableException)
+            {
+            }
+        }
+        return loaded;
+    }
+
+    /// <summary>Forgets a document whose memory went ahead of storage (caller holds its gate).</summary>
+    internal void Evict(LiveDocument document)
+    {
+        document.Closed = true;
+        RemoveEntry(document);
+        Logger.Evicted(document.Id);
+        foreach (var peer in document.Peers) peer.DocumentClosed(document.Id);
+    }
+
+    private void RemoveEntry(LiveDocument document)
+    {
+        if (_documents.TryGetValue(document.Id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result == document)
+        {
+            _documents.TryRemove(new KeyValuePair<string, Lazy<Task<LiveDocument>>>(document.Id, lazy));
+        }
+    }
+
+    private void ScheduleUnload(LiveDocument document)
+    {
+        if (Options.IdleUnload <= TimeSpan.Zero) return;
+        var generation = document.IdleGeneration;
+        _ = UnloadWhenIdleAsync(document, generation);
+    }
+
+    private async Task UnloadWhenIdleAsync(LiveDocument document, int generation)
+    {
+        try
+        {
+            await Task.Delay(Options.IdleUnload, Time, _stopping.Token);
+            await document.Gate.WaitAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            if (document.Closed || document.PeerCount > 0 || document.IdleGeneration != generation) return;
+            await document.CompactAsync(CancellationToken.None);
+            document.Closed = true;
+            RemoveEntry(document);
+            Logger.Unloaded(document.Id);
+        }
+        finally
+        {
+            document.Gate.Release();
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _awarenessLoop = RemoveOutdatedAwarenessAsync();
+        return Task.CompletedTask;
+    }
+
+    private async Task RemoveOutdatedAwarenessAsync()
+    {
+        using var timer = new PeriodicTimer(Options.AwarenessCheckInterval, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                foreach (var document in await LoadedDocumentsAsync())
+                {
+                    await document.Gate.WaitAsync(_stopping.Token);
+                    try
+                    {
+                        if (!document.Closed) document.RemoveOutdatedAwareness();
+                    }
+                    finally
+                    {
+                        document.Gate.Release();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>On shutdown: fold every loaded document's log into its snapshot and close it.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_awarenessLoop != null) await _awarenessLoop;
+        foreach (var document in await LoadedDocumentsAsync())
+        {
+            await document.Gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (document.Closed) continue;
+                await document.CompactAsync(CancellationToken.None);
+                document.Closed = true;
+                RemoveEntry(document);
+            }
+            finally
+            {
+                document.Gate.Release();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested) await StopAsync(CancellationToken.None);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,17 @@
+namespace Diaryx.Sync.Lite.Documents;
+
+/// <summary>Tuning of the document hub.</summary>
+public sealed record HubOptions
+{
+    /// <summary>How long a document with no peers stays loaded; zero keeps every document loaded.</summary>
+    public TimeSpan IdleUnload { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Fold the log into a new snapshot after this many updates…</summary>
+    public int CompactAfterUpdates { get; init; } = 1000;
+
+    /// <summary>…or after this many logged bytes, whichever comes first.</summary>
+    public long CompactAfterBytes { get; init; } = 1 << 20;
+
+    /// <summary>How often outdated awareness states (not renewed for 30 s) are dropped.</summary>
+    public TimeSpan AwarenessCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+}

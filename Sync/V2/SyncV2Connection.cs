@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Diaryx.Sync.Lite.Access;
+using Diaryx.Sync.Lite.Documents;
+using Diaryx.Sync.Lite.Yjs;
+using Microsoft.Extensions.Logging;
+
+namespace Diaryx.Sync.Lite.Sync.V2;
+
+/// <summary>
+/// One <c>/sync2</c> socket: every document multiplexed by doc-id prefix, each authorised on its
+/// first frame. Workspace documents may first go through the Files-Ready handshake (manifest,
+/// FilesReady, crdt_state, sync_complete). Frames are handled one at a time in arrival order.
+/// </summary>
+public sealed class SyncV2Connection(
+    WebSocket socket, Credentials credentials, DocumentHub hub, AccessPolicy access, SyncOptions options, ILogger logger) : IDocumentPeer
+{
+    /// <summary>A document this connection has joined, under the id the client uses for it.</summary>
+    private sealed record OpenDocument(string ClientId, DocumentGrant Grant)
+    {
+        public string HubId => Grant.Document.ToString();
+    }
+
+    /// <summary>A workspace document waiting for FilesReady, with the frames that arrived meanwhile.</summary>
+    private sealed record PendingDocument(string ClientId, DocumentGrant Grant, List<byte[]> Frames);
+
+    private readonly WebSocketChannel _channel = new(socket, options);
+    private readonly ConcurrentDictionary<string, OpenDocument> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _clientIdByHubId = new(StringComparer.Ordinal);
+    private readonly List<PendingDocument> _pending = [];
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var sending = _channel.SendLoopAsync(cancellationToken);
+        try
+        {
+            while (await _channel.ReceiveAsync(cancellationToken) is { } message)
+            {
+                if (message.Type == WebSocketMessageType.Binary) await HandleBinaryAsync(message.Data, cancellationToken);
+                else await HandleTextAsync(message.Text, cancellationToken);
+            }
+        }
+        finally
+        {
+            foreach (var document in _open.Values) await LeaveAsync(document);
+            await _channel.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+            await sending;
+        }
+    }
+
+    private async Task HandleBinaryAsync(byte[] frame, CancellationToken cancellationToken)
+    {
+        if (!V2Frame.TryParse(frame, out var clientId, out var payload))
+        {
+            SyncLog.DroppedFrame(logger, "unframed binary message");
+            return;
+        }
+        if (_open.TryGetValue(clientId, out var open))
+        {
+            await HandlePayloadAsync(open, payload, cancellationToken);
+            return;
+        }
+        var pending = _pending.Find(p => p.ClientId == clientId);
+        if (pending != null)
+        {
+            if (pending.Frames.Count < options.MaxQueuedFramesPerHandshake) pending.Frames.Add(payload);
+            return;
+        }
+        await OpenAsync(clientId, payload, cancellationToken);
+    }
+
+    private async Task HandlePayloadAsync(OpenDocument document, byte[] payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await hub.HandleAsync(document.HubId, this, payload, cancellationToken);
+        }
+        catch (YjsDecodeException exception)
+        {
+            SyncLog.DroppedFrame(logger, $"{document.ClientId}: {exception.Message}");
+            _channel.TrySendText(ControlMessages.Error(document.ClientId, $"malformed message dropped: {exception.Message}"));
+        }
+        catch (DocumentUnavailableException exception)
+        {
+            _channel.TrySendText(ControlMessages.Error(document.ClientId, exception.Message));
+        }
+    }
+
+    /// <summary>The first frame of a document: authorise, maybe hand-shake, join, then handle the frame.</summary>
+    private async Task OpenAsync(string clientId, byte[] payload, CancellationToken cancellationToken)
+    {
+        if (!DocumentId.TryParse(clientId, out var requested, out var invalid))
+        {
+            _channel.TrySendText(ControlMessages.Error(clientId, $"invalid document id: {invalid}"));
+            return;
+        }
+        if (_open.Count + _pending.Count >= options.MaxDocumentsPerConnection)
+        {
+            _channel.TrySendText(ControlMessages.Error(clientId, $"at most {options.MaxDocumentsPerConnection} documents per connection"));
+            return;
+        }
+        var grant = await access.AuthorizeAsync(credentials, requested, cancellationToken);
+        if (!grant.IsAllowed)
+        {
+            SyncLog.Denied(logger, clientId, grant.DeniedReason!);
+            _channel.TrySendText(ControlMessages.Error(clientId, $"access denied: {grant.DeniedReason}"));
+            return;
+        }
+        try
+        {
+            if (grant.Document.Kind == DocumentKind.Workspace && await HandshakeAsync(grant, cancellationToken) is { } texts)
+            {
+                foreach (var text in texts) _channel.TrySendText(text);
+                _pending.RemoveAll(p => p.ClientId == clientId);
+                _pending.Add(new PendingDocument(clientId, grant, [payload]));
+                return;
+            }
+            await ActivateAsync(clientId, grant, [payload], cancellationToken);
+        }
+        catch (DocumentUnavailableException exception)
+        {
+            _channel.TrySendText(ControlMessages.Error(clientId, exception.Message));
+        }
+    }
+
+    /// <summary>The Files-Ready opening texts for a workspace, or null when no handshake is needed.</summary>
+    private async Task<List<string>?> HandshakeAsync(DocumentGrant grant, CancellationToken cancellationToken)
+    {
+        var texts = new List<string>();
+        if (grant.Session != null) texts.Add(ControlMessages.SessionJoined(grant.Session.Code, grant.ReadOnly, grant.Document.WorkspaceId));
+        var files = await hub.ReadAsync(grant.Document.ToString(), doc => WorkspaceFiles.List(doc).Where(f => !f.Deleted).ToList(), cancellationToken);
+        if (files.Count == 0 && texts.Count == 0) return null;
+        texts.Add(ControlMessages.FileManifest(grant.Document.WorkspaceId, files));
+        return texts;
+    }
+
+    private async Task ActivateAsync(string clientId, DocumentGrant grant, List<byte[]> payloads, CancellationToken cancellationToken)
+    {
+        var document = new OpenDocument(clientId, grant);
+        _clientIdByHubId[document.HubId] = clientId;
+        _open[clientId] = document;
+        var peers = await hub.JoinAsync(document.HubId, this, grant.Author, grant.ReadOnly, cancellationToken);
+        await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerJoined(grant.PeerName, peers), except: this);
+        foreach (var payload in payloads.Where(p => p.Length > 0)) await HandlePayloadAsync(document, payload, cancellationToken);
+    }
+
+    private async Task LeaveAsync(OpenDocument document)
+    {
+        _open.TryRemove(document.ClientId, out _);
+        _clientIdByHubId.TryRemove(new KeyValuePair<string, string>(document.HubId, document.ClientId));
+        var remaining = await hub.LeaveAsync(document.HubId, this);
+        await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerLeft(document.Grant.PeerName, remaining));
+    }
+
+    private async Task HandleTextAsync(string text, CancellationToken cancellationToken)
+    {
+        JsonElement root;
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            root = json.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            SyncLog.DroppedFrame(logger, "text that is not JSON");
+            return;
+        }
+        if (root.ValueKind != JsonValueKind.Object) return;
+        var doc = root.TryGetProperty("doc", out var docProperty) && docProperty.ValueKind == JsonValueKind.String ? docProperty.GetString() : null;
+        if (root.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String)
+        {
+            switch (action.GetString())
+            {
+                case "leave" when doc != null:
+                    _pending.RemoveAll(p => p.ClientId == doc);
+                    if (_open.TryGetValue(doc, out var leaving)) await LeaveAsync(leaving);
+                    break;
+                case "save" when doc != null && _open.TryGetValue(doc, out var saving):
+                    await hub.SaveAsync(saving.HubId, cancellationToken);
+                    break;
+            }
+            return;
+        }
+        if (root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is "FilesReady" or "files_ready")
+        {
+            await CompleteHandshakeAsync(cancellationToken);
+        }
+        // focus/unfocus are accepted and need nothing on /sync2; anything else is ignored.
+    }
+
+    /// <summary>FilesReady names no document: it completes the oldest pending workspace.</summary>
+    private async Task CompleteHandshakeAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.Count == 0) return;
+        var pending = _pending[0];
+        _pending.RemoveAt(0);
+        try
+        {
+            var hubId = pending.Grant.Document.ToString();
+            var (state, filesSynced) = await hub.ReadAsync(hubId, doc =>
+                (doc.Store.Clients.Count > 0 ? doc.EncodeStateAsUpdate() : null, WorkspaceFiles.List(doc).Count(f => !f.Deleted)), cancellationToken);
+            if (state != null) _channel.TrySendText(ControlMessages.CrdtState(state));
+            _channel.TrySendText(ControlMessages.SyncComplete(filesSynced));
+            await ActivateAsync(pending.ClientId, pending.Grant, pending.Frames, cancellationToken);
+        }
+        catch (DocumentUnavailableException exception)
+        {
+            _channel.TrySendText(ControlMessages.Error(pending.ClientId, exception.Message));
+        }
+    }
+
+    bool IDocumentPeer.TrySend(string docId, byte[] message) =>
+        _clientIdByHubId.TryGetValue(docId, out var clientId) && _channel.TrySendBinary(V2Frame.Encode(clientId, message));
+
+    bool IDocumentPeer.TrySendText(string text) => _channel.TrySendText(text);
+
+    void IDocumentPeer.Abort(string reason)
+    {
+        SyncLog.Aborted(logger, reason);
+        _channel.Abort(reason);
+    }
+
+    void IDocumentPeer.DocumentClosed(string docId)
+    {
+        if (!_clientIdByHubId.TryRemove(docId, out var clientId)) return;
+        _open.TryRemove(clientId, out _);
+        _channel.TrySendText(ControlMessages.Error(clientId, "the document was closed by the server; send SyncStep1 again to rejoin"));
+    }
+}

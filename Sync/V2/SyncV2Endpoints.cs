@@ -1,0 +1,30 @@
+using Diaryx.Sync.Lite.Access;
+using Diaryx.Sync.Lite.Documents;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Diaryx.Sync.Lite.Sync.V2;
+
+public static class SyncV2Endpoints
+{
+    /// <summary>Maps <c>GET /sync2</c>: the multiplexed protocol of current Diaryx clients.</summary>
+    public static IEndpointRouteBuilder MapSyncV2(this IEndpointRouteBuilder app)
+    {
+        app.Map("/sync2", async (HttpContext context, DocumentHub hub, AccessPolicy access, SyncOptions options, ILoggerFactory loggers) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsync("WebSocket upgrade required");
+                return;
+            }
+            var credentials = SyncCredentials.From(context.Request);
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var connection = new SyncV2Connection(socket, credentials, hub, access, options, loggers.CreateLogger<SyncV2Connection>());
+            await connection.RunAsync(context.RequestAborted);
+        });
+        return app;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace Diaryx.Sync.Lite.Sync.V2;
+
+/// <summary>A <c>/sync2</c> binary frame: u8 doc-id length, the UTF-8 doc id, then a y-websocket payload.</summary>
+public static class V2Frame
+{
+    public const int MaxDocIdBytes = 255;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Splits a frame; false for an empty or short frame or a doc id that is not valid UTF-8.</summary>
+    public static bool TryParse(byte[] frame, [NotNullWhen(true)] out string? docId, out byte[] payload)
+    {
+        docId = null;
+        payload = [];
+        if (frame.Length == 0 || frame.Length < 1 + frame[0]) return false;
+        try
+        {
+            docId = StrictUtf8.GetString(frame, 1, frame[0]);
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+        payload = frame[(1 + frame[0])..];
+        return true;
+    }
+
+    /// <summary>Frames a payload; doc ids longer than 255 bytes cannot be framed (and are refused on open).</summary>
+    public static byte[] Encode(string docId, byte[] payload)
+    {
+        var idLength = Encoding.UTF8.GetByteCount(docId);
+        if (idLength > MaxDocIdBytes) throw new ArgumentException($"doc id longer than {MaxDocIdBytes} bytes", nameof(docId));
+        var frame = new byte[1 + idLength + payload.Length];
+        frame[0] = (byte)idLength;
+        Encoding.UTF8.GetBytes(docId, frame.AsSpan(1));
+        payload.CopyTo(frame.AsSpan(1 + idLength));
+        return frame;
+    }
+}
