@@ -1,0 +1,505 @@
+using System.Threading.Channels;
+using Diaryx.Sync.Lite.Documents;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Diaryx.Sync.Lite.Storage;
+
+/// <summary>
+/// <see cref="IDocumentStore"/> on the <c>snapshots</c> and <c>updates</c> tables, with grouped commits.
+/// <para>
+/// Writes (<see cref="AppendAsync"/>, <see cref="CompactAsync"/>, <see cref="DeleteAsync"/>) go into
+/// one queue drained by a single background writer with its own connection. The writer takes
+/// everything queued (up to <c>maxBatchSize</c> operations or about 16 MiB), executes it in queue
+/// order inside ONE transaction and commits; only then are the callers' tasks completed (appends with
+/// their row ids). If anything in the batch fails the transaction is rolled back and every task of the
+/// batch faults with that exception: a batch lands whole or not at all. Many documents' appends thus
+/// share one commit, and an append, a compaction and a later append of the same document keep their
+/// order.
+/// </para>
+/// <para>
+/// Reads use their own pooled connections (WAL lets them run beside the writer) and see only
+/// committed data, each in one read transaction. Disposing stops accepting writes, commits everything
+/// already queued and then returns.
+/// </para>
+/// </summary>
+public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDisposable
+{
+    /// <summary>Default maximum number of queued operations committed in one transaction.</summary>
+    public const int DefaultMaxBatchSize = 2048;
+
+    private const long MaxBatchBytes = 16L * 1024 * 1024;
+
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly int _maxBatchSize;
+    private readonly Channel<WriteOperation> _queue;
+    private readonly Task _writer;
+    private WriterConnection? _writerConnection;
+    private int _disposed;
+
+    public SqliteDocumentStore(
+        SqliteDatabase database,
+        ILogger<SqliteDocumentStore>? logger = null,
+        TimeProvider? timeProvider = null,
+        int maxBatchSize = DefaultMaxBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        _database = database;
+        _logger = logger ?? NullLogger<SqliteDocumentStore>.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _maxBatchSize = maxBatchSize;
+        _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            AllowSynchronousContinuations = false,
+        });
+        _writer = Task.Run(RunWriterAsync);
+    }
+
+    /// <summary>Operations queued and not yet taken by the writer (for tests and metrics).</summary>
+    internal int PendingCount => _queue.Reader.Count;
+
+    /// <summary>Batches committed so far (for tests and metrics).</summary>
+    internal long CommittedBatches => Interlocked.Read(ref _committedBatches);
+
+    private long _committedBatches;
+
+    /// <inheritdoc />
+    public Task<StoredDocument> LoadAsync(string docId, CancellationToken cancellationToken = default)
+    {
+        ValidateDocId(docId);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<StoredDocument>(cancellationToken)
+            : RunRead(() => Load(docId));
+    }
+
+    private StoredDocument Load(string docId)
+    {
+        using var connection = _database.OpenConnection();
+        // One read transaction: the snapshot and the log come from the same committed state, so a
+        // compaction committing in between cannot make updates vanish or appear twice.
+        using var transaction = connection.BeginTransaction(deferred: true);
+
+        byte[]? snapshot = null;
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT state FROM snapshots WHERE doc_id = $doc_id;";
+            command.Parameters.AddWithValue("$doc_id", docId);
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                snapshot = reader.GetFieldValue<byte[]>(0);
+            }
+        }
+
+        var updates = new List<StoredUpdate>();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT id, data FROM updates WHERE doc_id = $doc_id ORDER BY id;";
+            command.Parameters.AddWithValue("$doc_id", docId);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                updates.Add(new StoredUpdate(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
+            }
+        }
+
+        transaction.Commit();
+        return snapshot is null && updates.Count == 0 ? StoredDocument.Empty : new StoredDocument(snapshot, updates);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <paramref name="update"/> is stored as given and must not be modified until the task completes.
+    /// <paramref name="cancellationToken"/> is only observed before the update is queued: once queued
+    /// it is committed with its batch.
+    /// </remarks>
+    public Task<long> AppendAsync(string docId, byte[] update, UpdateAuthor author, CancellationToken cancellationToken = default)
+    {
+        ValidateDocId(docId);
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(author);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<long>(cancellationToken);
+        }
+
+        var operation = new AppendOperation(docId, update, author);
+        Enqueue(operation);
+        return operation.Completion.Task;
+    }
+
+    /// <inheritdoc />
+    public Task CompactAsync(string docId, byte[] snapshot, long throughId, CancellationToken cancellationToken = default)
+    {
+        ValidateDocId(docId);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var operation = new CompactOperation(docId, snapshot, throughId);
+        Enqueue(operation);
+        return operation.Completion.Task;
+    }
+
+    /// <summary>Deletes the document's snapshot and its whole log (queued behind earlier writes).</summary>
+    public Task DeleteAsync(string docId, CancellationToken cancellationToken = default)
+    {
+        ValidateDocId(docId);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var operation = new DeleteOperation(docId);
+        Enqueue(operation);
+        return operation.Completion.Task;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<IReadOnlyList<string>>(cancellationToken)
+            : RunRead(() => List(prefix));
+    }
+
+    private IReadOnlyList<string> List(string prefix)
+    {
+        using var connection = _database.OpenConnection();
+        using var command = connection.CreateCommand();
+        // GLOB is case-sensitive and, with a literal prefix, answered from the doc_id indexes.
+        command.CommandText = """
+            SELECT doc_id FROM snapshots WHERE doc_id GLOB $pattern
+            UNION
+            SELECT doc_id FROM updates WHERE doc_id GLOB $pattern
+            ORDER BY doc_id;
+            """;
+        command.Parameters.AddWithValue("$pattern", GlobPrefixPattern(prefix));
+        var ids = new List<string>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Size of the document's log since its snapshot (committed rows only).</summary>
+    public Task<UpdateLogStats> GetLogStatsAsync(string docId, CancellationToken cancellationToken = default)
+    {
+        ValidateDocId(docId);
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<UpdateLogStats>(cancellationToken)
+            : RunRead(() => LogStats(docId));
+    }
+
+    private UpdateLogStats LogStats(string docId)
+    {
+        using var connection = _database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*), coalesce(sum(length(data)), 0), max(id) FROM updates WHERE doc_id = $doc_id;";
+        command.Parameters.AddWithValue("$doc_id", docId);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var count = reader.GetInt64(0);
+        return count == 0 ? UpdateLogStats.Empty : new UpdateLogStats(count, reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>Stops accepting writes, commits everything already queued, then closes the writer connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _queue.Writer.TryComplete();
+        }
+
+        await _writer.ConfigureAwait(false);
+    }
+
+    /// <summary>Same as <see cref="DisposeAsync"/>, blocking.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    internal static string GlobPrefixPattern(string prefix)
+    {
+        var pattern = new System.Text.StringBuilder(prefix.Length + 8);
+        foreach (var c in prefix)
+        {
+            switch (c)
+            {
+                case '*':
+                case '?':
+                case '[':
+                    pattern.Append('[').Append(c).Append(']');
+                    break;
+                default:
+                    pattern.Append(c);
+                    break;
+            }
+        }
+
+        return pattern.Append('*').ToString();
+    }
+
+    /// <summary>Runs a read synchronously (SQLite reads are short and Microsoft.Data.Sqlite has no real async I/O); errors fault the task.</summary>
+    private static Task<T> RunRead<T>(Func<T> read)
+    {
+        try
+        {
+            return Task.FromResult(read());
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<T>(ex);
+        }
+    }
+
+    private static void ValidateDocId(string docId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(docId);
+    }
+
+    private void Enqueue(WriteOperation operation)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !_queue.Writer.TryWrite(operation))
+        {
+            throw new ObjectDisposedException(nameof(SqliteDocumentStore));
+        }
+    }
+
+    private async Task RunWriterAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<WriteOperation>(Math.Min(_maxBatchSize, 4096));
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                long bytes = 0;
+                while (batch.Count < _maxBatchSize && bytes < MaxBatchBytes && reader.TryRead(out var operation))
+                {
+                    batch.Add(operation);
+                    bytes += operation.Size;
+                }
+
+                CommitBatch(batch);
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            _writerConnection?.Dispose();
+            _writerConnection = null;
+        }
+    }
+
+    /// <summary>Executes the batch in one transaction; completes every operation, or faults every one.</summary>
+    private void CommitBatch(List<WriteOperation> batch)
+    {
+        try
+        {
+            var writer = _writerConnection ??= new WriterConnection(_database.OpenConnection());
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            using (var transaction = writer.Connection.BeginTransaction(deferred: false))
+            {
+                writer.Use(transaction);
+                foreach (var operation in batch)
+                {
+                    operation.Execute(writer, now);
+                }
+
+                transaction.Commit();
+            }
+
+            Interlocked.Increment(ref _committedBatches);
+        }
+        catch (Exception ex)
+        {
+            // The transaction was rolled back when disposed. Start from a fresh connection next time:
+            // this one may be the reason it failed.
+            _writerConnection?.Dispose();
+            _writerConnection = null;
+            _logger.LogError(ex, "Storage: committing {Count} queued writes failed; none of them was stored", batch.Count);
+            foreach (var operation in batch)
+            {
+                operation.Fail(ex);
+            }
+
+            return;
+        }
+
+        foreach (var operation in batch)
+        {
+            operation.Complete();
+        }
+    }
+
+    /// <summary>The writer's connection and its prepared statements.</summary>
+    private sealed class WriterConnection : IDisposable
+    {
+        public WriterConnection(SqliteConnection connection)
+        {
+            Connection = connection;
+            try
+            {
+                Insert = Prepare(
+                    "INSERT INTO updates (doc_id, data, user_id, device_id, guest_id, created_at) " +
+                    "VALUES ($doc_id, $data, $user_id, $device_id, $guest_id, $created_at) RETURNING id;",
+                    ("$doc_id", SqliteType.Text), ("$data", SqliteType.Blob), ("$user_id", SqliteType.Text),
+                    ("$device_id", SqliteType.Text), ("$guest_id", SqliteType.Text), ("$created_at", SqliteType.Integer));
+                UpsertSnapshot = Prepare(
+                    "INSERT INTO snapshots (doc_id, state, updated_at) VALUES ($doc_id, $state, $updated_at) " +
+                    "ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at;",
+                    ("$doc_id", SqliteType.Text), ("$state", SqliteType.Blob), ("$updated_at", SqliteType.Integer));
+                DeleteUpdatesThrough = Prepare(
+                    "DELETE FROM updates WHERE doc_id = $doc_id AND id <= $through_id;",
+                    ("$doc_id", SqliteType.Text), ("$through_id", SqliteType.Integer));
+                DeleteSnapshot = Prepare(
+                    "DELETE FROM snapshots WHERE doc_id = $doc_id;",
+                    ("$doc_id", SqliteType.Text));
+                DeleteUpdates = Prepare(
+                    "DELETE FROM updates WHERE doc_id = $doc_id;",
+                    ("$doc_id", SqliteType.Text));
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public SqliteConnection Connection { get; }
+
+        public SqliteCommand Insert { get; }
+
+        public SqliteCommand UpsertSnapshot { get; }
+
+        public SqliteCommand DeleteUpdatesThrough { get; }
+
+        public SqliteCommand DeleteSnapshot { get; }
+
+        public SqliteCommand DeleteUpdates { get; }
+
+        public void Use(SqliteTransaction transaction)
+        {
+            Insert.Transaction = transaction;
+            UpsertSnapshot.Transaction = transaction;
+            DeleteUpdatesThrough.Transaction = transaction;
+            DeleteSnapshot.Transaction = transaction;
+            DeleteUpdates.Transaction = transaction;
+        }
+
+        public void Dispose()
+        {
+            Insert?.Dispose();
+            UpsertSnapshot?.Dispose();
+            DeleteUpdatesThrough?.Dispose();
+            DeleteSnapshot?.Dispose();
+            DeleteUpdates?.Dispose();
+            Connection.Dispose();
+        }
+
+        private SqliteCommand Prepare(string sql, params (string Name, SqliteType Type)[] parameters)
+        {
+            var command = Connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, type) in parameters)
+            {
+                command.Parameters.Add(name, type);
+            }
+
+            return command;
+        }
+    }
+
+    private abstract class WriteOperation
+    {
+        /// <summary>Approximate bytes this operation writes (bounds the size of a batch).</summary>
+        public abstract long Size { get; }
+
+        public abstract void Execute(WriterConnection writer, long nowMilliseconds);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class AppendOperation(string docId, byte[] data, UpdateAuthor author) : WriteOperation
+    {
+        private long _id;
+
+        public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override long Size => data.Length + docId.Length + 64;
+
+        public override void Execute(WriterConnection writer, long nowMilliseconds)
+        {
+            var p = writer.Insert.Parameters;
+            p[0].Value = docId;
+            p[1].Value = data;
+            p[2].Value = (object?)author.UserId ?? DBNull.Value;
+            p[3].Value = (object?)author.DeviceId ?? DBNull.Value;
+            p[4].Value = (object?)author.GuestId ?? DBNull.Value;
+            p[5].Value = nowMilliseconds;
+            _id = (long)writer.Insert.ExecuteScalar()!;
+        }
+
+        public override void Complete() => Completion.TrySetResult(_id);
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+
+    private sealed class CompactOperation(string docId, byte[] snapshot, long throughId) : WriteOperation
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override long Size => snapshot.Length + docId.Length + 64;
+
+        public override void Execute(WriterConnection writer, long nowMilliseconds)
+        {
+            var upsert = writer.UpsertSnapshot.Parameters;
+            upsert[0].Value = docId;
+            upsert[1].Value = snapshot;
+            upsert[2].Value = nowMilliseconds;
+            writer.UpsertSnapshot.ExecuteNonQuery();
+
+            var delete = writer.DeleteUpdatesThrough.Parameters;
+            delete[0].Value = docId;
+            delete[1].Value = throughId;
+            writer.DeleteUpdatesThrough.ExecuteNonQuery();
+        }
+
+        public override void Complete() => Completion.TrySetResult();
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+
+    private sealed class DeleteOperation(string docId) : WriteOperation
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override long Size => docId.Length + 64;
+
+        public override void Execute(WriterConnection writer, long nowMilliseconds)
+        {
+            writer.DeleteSnapshot.Parameters[0].Value = docId;
+            writer.DeleteSnapshot.ExecuteNonQuery();
+            writer.DeleteUpdates.Parameters[0].Value = docId;
+            writer.DeleteUpdates.ExecuteNonQuery();
+        }
+
+        public override void Complete() => Completion.TrySetResult();
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+}
