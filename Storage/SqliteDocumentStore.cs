@@ -61,12 +61,13 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     }
 
     /// <summary>Operations queued and not yet taken by the writer (for tests and metrics).</summary>
-    internal int PendingCount => _queue.Reader.Count;
+    internal int PendingCount => Volatile.Read(ref _pending);
 
     /// <summary>Batches committed so far (for tests and metrics).</summary>
     internal long CommittedBatches => Interlocked.Read(ref _committedBatches);
 
     private long _committedBatches;
+    private int _pending;
 
     /// <inheritdoc />
     public Task<StoredDocument> LoadAsync(string docId, CancellationToken cancellationToken = default)
@@ -271,8 +272,10 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
 
     private void Enqueue(WriteOperation operation)
     {
+        Interlocked.Increment(ref _pending);
         if (Volatile.Read(ref _disposed) != 0 || !_queue.Writer.TryWrite(operation))
         {
+            Interlocked.Decrement(ref _pending);
             throw new ObjectDisposedException(nameof(SqliteDocumentStore));
         }
     }
@@ -288,6 +291,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
                 long bytes = 0;
                 while (batch.Count < _maxBatchSize && bytes < MaxBatchBytes && reader.TryRead(out var operation))
                 {
+                    Interlocked.Decrement(ref _pending);
                     batch.Add(operation);
                     bytes += operation.Size;
                 }

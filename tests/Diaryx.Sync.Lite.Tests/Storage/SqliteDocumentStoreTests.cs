@@ -1,0 +1,392 @@
+using System.Diagnostics;
+using Diaryx.Sync.Lite.Documents;
+using Diaryx.Sync.Lite.Storage;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace Diaryx.Sync.Lite.Tests.Storage;
+
+public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
+{
+    private static readonly UpdateAuthor Alice = new("user-a", "device-a", null);
+
+    [Fact]
+    public async Task Append_then_load_returns_the_updates_in_order_with_their_ids()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+
+        Assert.Same(StoredDocument.Empty, await store.LoadAsync("body:w/a.md"));
+
+        var id1 = await store.AppendAsync("body:w/a.md", [1], Alice);
+        var id2 = await store.AppendAsync("body:w/b.md", [2], UpdateAuthor.Server);
+        var id3 = await store.AppendAsync("body:w/a.md", [3, 3], new UpdateAuthor(null, null, "guest:g1"));
+        Assert.True(id1 < id2 && id2 < id3);
+
+        var a = await store.LoadAsync("body:w/a.md");
+        Assert.Null(a.Snapshot);
+        Assert.Equal([id1, id3], a.Updates.Select(u => u.Id));
+        Assert.Equal([1], a.Updates[0].Data);
+        Assert.Equal([3, 3], a.Updates[1].Data);
+
+        using var raw = dir.OpenRawConnection();
+        Assert.Equal("user-a", raw.Scalar("SELECT user_id FROM updates WHERE id = $id;", ("$id", id1)));
+        Assert.Equal("device-a", raw.Scalar("SELECT device_id FROM updates WHERE id = $id;", ("$id", id1)));
+        Assert.Null(raw.Scalar("SELECT guest_id FROM updates WHERE id = $id;", ("$id", id1)));
+        Assert.Equal("guest:g1", raw.Scalar("SELECT guest_id FROM updates WHERE id = $id;", ("$id", id3)));
+        Assert.Null(raw.Scalar("SELECT user_id FROM updates WHERE id = $id;", ("$id", id2)));
+        var createdAt = (long)raw.Scalar("SELECT created_at FROM updates WHERE id = $id;", ("$id", id1))!;
+        Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(createdAt), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+    }
+
+    [Fact]
+    public async Task Compaction_replaces_the_snapshot_and_drops_the_log_through_the_given_id()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+
+        var ids = new List<long>();
+        for (byte i = 0; i < 5; i++)
+        {
+            ids.Add(await store.AppendAsync("workspace:w", [i], Alice));
+        }
+
+        var other = await store.AppendAsync("workspace:other", [9], Alice);
+
+        await store.CompactAsync("workspace:w", [100], ids[2]);
+        var doc = await store.LoadAsync("workspace:w");
+        Assert.Equal([100], doc.Snapshot);
+        Assert.Equal(ids.Skip(3), doc.Updates.Select(u => u.Id));
+        Assert.Equal(new UpdateLogStats(2, 2, ids[4]), await store.GetLogStatsAsync("workspace:w"));
+
+        // A second compaction replaces the snapshot; the other document is untouched.
+        await store.CompactAsync("workspace:w", [101], ids[4]);
+        doc = await store.LoadAsync("workspace:w");
+        Assert.Equal([101], doc.Snapshot);
+        Assert.Empty(doc.Updates);
+        Assert.Equal(UpdateLogStats.Empty, await store.GetLogStatsAsync("workspace:w"));
+        Assert.Equal([other], (await store.LoadAsync("workspace:other")).Updates.Select(u => u.Id));
+
+        // Ids keep growing after the log was emptied (AUTOINCREMENT never reuses them).
+        var next = await store.AppendAsync("workspace:w", [5], Alice);
+        Assert.True(next > other);
+        doc = await store.LoadAsync("workspace:w");
+        Assert.Equal([101], doc.Snapshot);
+        Assert.Equal([next], doc.Updates.Select(u => u.Id));
+    }
+
+    [Fact]
+    public async Task Appends_and_compactions_queued_together_keep_their_order()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+        var first = await store.AppendAsync("d", [1], Alice);
+
+        // Not awaited in between: all three land in the writer queue in this order.
+        var before = store.AppendAsync("d", [2], Alice);
+        var compact = store.CompactAsync("d", [0xC0], long.MaxValue);
+        var after = store.AppendAsync("d", [3], Alice);
+        await Task.WhenAll(before, compact, after);
+
+        var doc = await store.LoadAsync("d");
+        Assert.Equal([0xC0], doc.Snapshot);
+        Assert.Equal([await after], doc.Updates.Select(u => u.Id));
+        Assert.True(first < await before);
+    }
+
+    [Fact]
+    public async Task Delete_removes_snapshot_and_log()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+        var id = await store.AppendAsync("d", [1], Alice);
+        await store.CompactAsync("d", [2], id);
+        await store.AppendAsync("d", [3], Alice);
+        await store.AppendAsync("keep", [4], Alice);
+
+        await store.DeleteAsync("d");
+        Assert.Same(StoredDocument.Empty, await store.LoadAsync("d"));
+        Assert.Equal(["keep"], await store.ListAsync(""));
+    }
+
+    [Fact]
+    public async Task List_returns_documents_with_a_snapshot_or_log_entries_by_exact_prefix()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+
+        var id = await store.AppendAsync("body:w1/a.md", [1], Alice);
+        await store.CompactAsync("body:w1/a.md", [1], id); // snapshot only now
+        await store.AppendAsync("body:w1/b.md", [1], Alice); // log only
+        await store.AppendAsync("body:w1/b.md", [2], Alice);
+        await store.AppendAsync("body:w10/c.md", [1], Alice);
+        await store.AppendAsync("Body:w1/upper.md", [1], Alice);
+        await store.AppendAsync("workspace:w1", [1], Alice);
+        await store.AppendAsync("body:w[*?]/odd.md", [1], Alice);
+        await store.AppendAsync("body:wX*/glob.md", [1], Alice);
+
+        Assert.Equal(["body:w1/a.md", "body:w1/b.md"], await store.ListAsync("body:w1/"));
+        Assert.Equal(["body:w1/a.md", "body:w1/b.md", "body:w10/c.md"], await store.ListAsync("body:w1"));
+        Assert.Equal(["body:w[*?]/odd.md"], await store.ListAsync("body:w[*?]/"));
+        Assert.Equal(["body:wX*/glob.md"], await store.ListAsync("body:wX*"));
+        Assert.Empty(await store.ListAsync("body:w*"));
+        Assert.Equal(["workspace:w1"], await store.ListAsync("workspace:"));
+        Assert.Equal(7, (await store.ListAsync("")).Count);
+    }
+
+    [Fact]
+    public async Task List_by_prefix_uses_the_doc_id_indexes()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        using var connection = db.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            EXPLAIN QUERY PLAN
+            SELECT doc_id FROM snapshots WHERE doc_id GLOB $pattern
+            UNION
+            SELECT doc_id FROM updates WHERE doc_id GLOB $pattern;
+            """;
+        command.Parameters.AddWithValue("$pattern", SqliteDocumentStore.GlobPrefixPattern("body:w1/"));
+        var plan = new List<string>();
+        using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        output.WriteLine(string.Join("\n", plan));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal) && !step.Contains("INDEX", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_many_documents_all_land_with_ids_ordered_per_document()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+
+        const int Writers = 32;
+        const int PerWriter = 250;
+        const int Documents = 20;
+        // Each writer appends its sequence to documents in turn, awaiting each append, like a client
+        // whose updates arrive one after another.
+        var results = await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            var acked = new List<(string Doc, long Id, int Seq)>();
+            for (var seq = 0; seq < PerWriter; seq++)
+            {
+                var doc = $"body:w/{(w + seq) % Documents}.md";
+                var id = await store.AppendAsync(doc, BitConverter.GetBytes((w * 100_000) + seq), Alice);
+                acked.Add((doc, id, seq));
+            }
+
+            return acked;
+        })));
+
+        var all = results.SelectMany(r => r).ToList();
+        Assert.Equal(Writers * PerWriter, all.Count);
+        Assert.Equal(all.Count, all.Select(a => a.Id).Distinct().Count());
+        // One writer's later append always gets a larger id.
+        foreach (var acked in results)
+        {
+            Assert.True(acked.Zip(acked.Skip(1)).All(p => p.First.Id < p.Second.Id));
+        }
+
+        var byId = all.ToDictionary(a => a.Id);
+        for (var d = 0; d < Documents; d++)
+        {
+            var doc = $"body:w/{d}.md";
+            var loaded = await store.LoadAsync(doc);
+            Assert.Equal(all.Where(a => a.Doc == doc).Select(a => a.Id).Order(), loaded.Updates.Select(u => u.Id));
+            foreach (var update in loaded.Updates)
+            {
+                var value = BitConverter.ToInt32(update.Data);
+                Assert.Equal(byId[update.Id].Seq, value % 100_000);
+            }
+        }
+
+        // Grouped commits: far fewer transactions than appends.
+        output.WriteLine($"{all.Count} appends in {store.CommittedBatches} commits");
+        Assert.True(store.CommittedBatches < all.Count);
+    }
+
+    [Fact]
+    public async Task A_failing_commit_faults_every_task_of_its_batch_and_stores_none_of_it()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+        await store.AppendAsync("warm", [0], Alice);
+
+        // Something real that fails inside the transaction, after earlier rows of the batch were inserted.
+        using var admin = dir.OpenRawConnection();
+        admin.Execute("CREATE TRIGGER poison BEFORE INSERT ON updates WHEN NEW.doc_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned update'); END;");
+
+        // Hold the write lock so the writer blocks on one batch while the next one queues up whole.
+        var blocker = dir.OpenRawConnection();
+        blocker.Execute("BEGIN IMMEDIATE;");
+        var blocked = store.AppendAsync("first", [1], Alice);
+        await WaitUntilAsync(() => store.PendingCount == 0);
+        await Task.Delay(200); // the writer is now inside its commit, waiting for the lock
+
+        var a1 = store.AppendAsync("a", [1], Alice);
+        var a2 = store.AppendAsync("b", [2], Alice);
+        var compact = store.CompactAsync("c", [3], 0);
+        var poison = store.AppendAsync("poison", [4], Alice);
+        var a3 = store.AppendAsync("a", [5], Alice);
+        blocker.Execute("COMMIT;");
+        blocker.Dispose();
+
+        Assert.True(await blocked > 0);
+        foreach (var task in new Task[] { a1, a2, compact, poison, a3 })
+        {
+            var error = await Assert.ThrowsAsync<SqliteException>(() => task);
+            Assert.Contains("poisoned update", error.Message);
+        }
+
+        Assert.Same(StoredDocument.Empty, await store.LoadAsync("a"));
+        Assert.Same(StoredDocument.Empty, await store.LoadAsync("b"));
+        Assert.Same(StoredDocument.Empty, await store.LoadAsync("c"));
+        Assert.Same(StoredDocument.Empty, await store.LoadAsync("poison"));
+        Assert.Single((await store.LoadAsync("first")).Updates);
+
+        // The writer recovers: later batches commit.
+        admin.Execute("DROP TRIGGER poison;");
+        Assert.True(await store.AppendAsync("a", [6], Alice) > await blocked);
+        Assert.Single((await store.LoadAsync("a")).Updates);
+    }
+
+    [Fact]
+    public async Task Dispose_commits_everything_queued_before_returning()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        var store = new SqliteDocumentStore(db, maxBatchSize: 64);
+        var pending = Enumerable.Range(0, 5000)
+            .Select(i => store.AppendAsync($"doc-{i % 7}", BitConverter.GetBytes(i), Alice))
+            .ToList();
+        var compact = store.CompactAsync("doc-0", [0xAA], 0);
+
+        await store.DisposeAsync();
+
+        Assert.All(pending, t => Assert.True(t.IsCompletedSuccessfully));
+        Assert.True(compact.IsCompletedSuccessfully);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync("late", [1], Alice));
+        await store.DisposeAsync(); // idempotent
+
+        using var raw = dir.OpenRawConnection();
+        Assert.Equal(5000L, raw.Scalar("SELECT count(*) FROM updates;"));
+        Assert.Equal(1L, raw.Scalar("SELECT count(*) FROM snapshots;"));
+    }
+
+    [Fact]
+    public async Task A_completed_append_is_in_the_file_for_a_fresh_connection_without_disposing_the_store()
+    {
+        using var dir = new StorageTestDirectory();
+        var db = new SqliteDatabase(dir.DbPath);
+        var store = new SqliteDocumentStore(db);
+        var id = await store.AppendAsync("body:w/x.md", [42, 43], Alice);
+
+        // Neither the store nor the database is disposed: nothing is flushed on the way out.
+        using var raw = dir.OpenRawConnection(readOnly: true);
+        Assert.Equal(new byte[] { 42, 43 }, (byte[])raw.Scalar("SELECT data FROM updates WHERE id = $id;", ("$id", id))!);
+
+        // A second, independent database object (as another process would) sees it too.
+        using var other = new SqliteDatabase(dir.DbPath);
+        await using var otherStore = new SqliteDocumentStore(other);
+        Assert.Equal([id], (await otherStore.LoadAsync("body:w/x.md")).Updates.Select(u => u.Id));
+
+        await store.DisposeAsync();
+        db.Dispose();
+    }
+
+    [Fact]
+    public async Task Loads_see_a_consistent_state_while_compactions_run()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+
+        // The snapshot is the count of updates it folded in; snapshot + log must always add up.
+        var total = 0;
+        var stop = DateTime.UtcNow.AddSeconds(2);
+        var writer = Task.Run(async () =>
+        {
+            long lastId = 0;
+            while (DateTime.UtcNow < stop && total < 5000)
+            {
+                lastId = await store.AppendAsync("d", [1], Alice);
+                Interlocked.Increment(ref total);
+                if (total % 50 == 0)
+                {
+                    await store.CompactAsync("d", BitConverter.GetBytes(total), lastId);
+                }
+            }
+        });
+
+        var checks = 0;
+        while (!writer.IsCompleted)
+        {
+            var before = Volatile.Read(ref total);
+            var doc = await store.LoadAsync("d");
+            var after = Volatile.Read(ref total);
+            var folded = doc.Snapshot is null ? 0 : BitConverter.ToInt32(doc.Snapshot);
+            // At most one append is in flight (committed but not yet counted).
+            Assert.InRange(folded + doc.Updates.Count, before, after + 1);
+            checks++;
+        }
+
+        await writer;
+        var final = await store.LoadAsync("d");
+        Assert.Equal(total, (final.Snapshot is null ? 0 : BitConverter.ToInt32(final.Snapshot)) + final.Updates.Count);
+        output.WriteLine($"{total} appends, {checks} concurrent loads");
+    }
+
+    [Fact]
+    public async Task Throughput_of_small_appends_is_reported()
+    {
+        // Measured, not asserted (timing depends on the machine).
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+        var update = new byte[64];
+        await store.AppendAsync("warm", update, Alice);
+
+        foreach (var concurrency in new[] { 1, 16, 256 })
+        {
+            const int PerRun = 20_000;
+            var batchesBefore = store.CommittedBatches;
+            var sw = Stopwatch.StartNew();
+            var remaining = PerRun;
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+            {
+                while (Interlocked.Decrement(ref remaining) >= 0)
+                {
+                    await store.AppendAsync($"body:w/{w % 50}.md", update, Alice);
+                }
+            })));
+            sw.Stop();
+            output.WriteLine(
+                $"{concurrency,4} concurrent writers: {PerRun} appends in {sw.ElapsedMilliseconds} ms = " +
+                $"{PerRun / sw.Elapsed.TotalSeconds:F0}/s, {store.CommittedBatches - batchesBefore} commits");
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
+            await Task.Delay(5);
+        }
+    }
+}
