@@ -92,7 +92,8 @@ public sealed class LiveDocument
     /// </summary>
     internal async Task HandleAsync(IDocumentPeer peer, byte[] payload, CancellationToken cancellationToken)
     {
-        var subscription = Find(peer) ?? throw new InvalidOperationException($"{Id}: the peer has not joined");
+        // Not joined: the document was evicted and reloaded since; the peer must join again.
+        var subscription = Find(peer) ?? throw new DocumentUnavailableException($"{Id}: not joined (the document was reloaded); join again");
         var reader = new Lib0Reader(payload);
         while (reader.HasMore)
         {
@@ -137,7 +138,16 @@ public sealed class LiveDocument
     internal async Task ApplyAsync(byte[] update, UpdateAuthor author, IDocumentPeer? except, CancellationToken cancellationToken)
     {
         _lastUpdate = null;
-        Doc.ApplyUpdate(update);
+        try
+        {
+            Doc.ApplyUpdate(update);
+        }
+        catch (Exception exception) when (exception is not YjsDecodeException)
+        {
+            // Decoding succeeded but integrating failed half-way: drop this copy, reload from storage.
+            _hub.Evict(this);
+            throw new DocumentUnavailableException($"{Id}: the update could not be applied", exception);
+        }
         _hub.Metrics.UpdateApplied(update.Length);
         await CommitAsync(author, except, cancellationToken);
     }

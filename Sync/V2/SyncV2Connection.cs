@@ -138,9 +138,18 @@ public sealed class SyncV2Connection(
     private async Task ActivateAsync(string clientId, DocumentGrant grant, List<byte[]> payloads, CancellationToken cancellationToken)
     {
         var document = new OpenDocument(clientId, grant);
-        _clientIdByHubId[document.HubId] = clientId;
+        _clientIdByHubId[document.HubId] = clientId; // the hub frames its first messages during the join
+        int peers;
+        try
+        {
+            peers = await hub.JoinAsync(document.HubId, this, grant.Author, grant.ReadOnly, cancellationToken);
+        }
+        catch
+        {
+            _clientIdByHubId.TryRemove(new KeyValuePair<string, string>(document.HubId, clientId));
+            throw;
+        }
         _open[clientId] = document;
-        var peers = await hub.JoinAsync(document.HubId, this, grant.Author, grant.ReadOnly, cancellationToken);
         await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerJoined(grant.PeerName, peers), except: this);
         foreach (var payload in payloads.Where(p => p.Length > 0)) await HandlePayloadAsync(document, payload, cancellationToken);
     }

@@ -3,6 +3,7 @@ using Diaryx.Sync.Lite.Documents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Diaryx.Sync.Lite.Sync.V2;
@@ -12,7 +13,7 @@ public static class SyncV2Endpoints
     /// <summary>Maps <c>GET /sync2</c>: the multiplexed protocol of current Diaryx clients.</summary>
     public static IEndpointRouteBuilder MapSyncV2(this IEndpointRouteBuilder app)
     {
-        app.Map("/sync2", async (HttpContext context, DocumentHub hub, AccessPolicy access, SyncOptions options, ILoggerFactory loggers) =>
+        app.Map("/sync2", async (HttpContext context, DocumentHub hub, AccessPolicy access, SyncOptions options, ILoggerFactory loggers, IHostApplicationLifetime lifetime) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -22,8 +23,9 @@ public static class SyncV2Endpoints
             }
             var credentials = SyncCredentials.From(context.Request);
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
             var connection = new SyncV2Connection(socket, credentials, hub, access, options, loggers.CreateLogger<SyncV2Connection>());
-            await connection.RunAsync(context.RequestAborted);
+            await connection.RunAsync(ended.Token);
         });
         return app;
     }

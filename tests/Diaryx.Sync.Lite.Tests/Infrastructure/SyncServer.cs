@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Diaryx.Sync.Lite.Access;
+using Diaryx.Sync.Lite.Storage;
+
+namespace Diaryx.Sync.Lite.Tests.Infrastructure;
+
+/// <summary>
+/// The real server plus what protocol tests need around it: accounts made directly in its SQLite
+/// file, and the Node scenario scripts (real yjs clients) run against it.
+/// </summary>
+public sealed class SyncServer : IAsyncLifetime
+{
+    private readonly string[] _arguments;
+
+    public SyncServer() : this([]) { }
+
+    public SyncServer(params string[] arguments) => _arguments = arguments;
+
+    public ServerProcess Process { get; private set; } = null!;
+
+    public string SyncV2Url => $"ws://127.0.0.1:{Process.Port}/sync2";
+
+    public async Task InitializeAsync() => Process = await ServerProcess.StartAsync(_arguments);
+
+    public async Task DisposeAsync() => await Process.DisposeAsync();
+
+    /// <summary>Stops the server hard (SIGKILL) and starts it again on the same data.</summary>
+    public async Task CrashAndRestartAsync()
+    {
+        var dataDir = Process.DataDir;
+        await Process.KillAsync();
+        Process = await ServerProcess.StartAsync(_arguments, dataDir);
+    }
+
+    private SqliteAccountStore OpenAccounts(out SqliteDatabase database)
+    {
+        database = new SqliteDatabase(Process.DbPath);
+        return new SqliteAccountStore(database);
+    }
+
+    /// <summary>A new user with a session token and a default workspace.</summary>
+    public async Task<IssuedToken> NewUserAsync()
+    {
+        var accounts = OpenAccounts(out var database);
+        using (database)
+        {
+            return await accounts.IssueTokenAsync($"user-{Guid.NewGuid():N}@example.test", "tests");
+        }
+    }
+
+    /// <summary>A share session on the user's default workspace; returns its code.</summary>
+    public async Task<string> ShareAsync(IssuedToken owner, bool readOnly)
+    {
+        var accounts = OpenAccounts(out var database);
+        using (database)
+        {
+            var session = await accounts.CreateShareSessionAsync(owner.UserId, owner.DefaultWorkspaceId, readOnly);
+            return session!.Code;
+        }
+    }
+
+    /// <summary>Runs a scenario of tests/node/clients/sync2-scenarios.mjs and returns what it printed.</summary>
+    public async Task<JsonElement> RunV2ScenarioAsync(string scenario, object arguments)
+    {
+        var json = JsonSerializer.Serialize(arguments);
+        try
+        {
+            var output = await NodeScript.RunAsync(Path.Combine("clients", "sync2-scenarios.mjs"), [scenario, json], timeout: TimeSpan.FromMinutes(2));
+            return JsonDocument.Parse(output).RootElement;
+        }
+        catch (Exception exception)
+        {
+            throw new InvalidOperationException($"scenario {scenario} failed: {exception.Message}\n--- server output ---\n{Process.Output}", exception);
+        }
+    }
+}
