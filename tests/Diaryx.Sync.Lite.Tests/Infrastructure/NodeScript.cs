@@ -11,7 +11,14 @@ public static class NodeScript
     /// Runs <c>node oracle/&lt;script&gt; args...</c> in <c>tests/node</c>, writes <paramref name="stdin"/>
     /// to its standard input, and returns standard output. Throws with stderr on a non-zero exit.
     /// </summary>
-    public static async Task<string> RunOracleAsync(
+    public static Task<string> RunOracleAsync(
+        string script, IEnumerable<string>? args = null, string? stdin = null, TimeSpan? timeout = null) =>
+        RunAsync(Path.Combine("oracle", script), args, stdin, timeout);
+
+    /// <summary>
+    /// Runs <c>node &lt;script&gt; args...</c> (a path relative to <c>tests/node</c>) and returns standard output.
+    /// </summary>
+    public static async Task<string> RunAsync(
         string script, IEnumerable<string>? args = null, string? stdin = null, TimeSpan? timeout = null)
     {
         var startInfo = new ProcessStartInfo("node")
@@ -22,7 +29,7 @@ public static class NodeScript
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        startInfo.ArgumentList.Add(Path.Combine(TestPaths.OracleDir, script));
+        startInfo.ArgumentList.Add(Path.Combine(TestPaths.NodeDir, script));
         foreach (var arg in args ?? [])
         {
             startInfo.ArgumentList.Add(arg);
