@@ -38,6 +38,18 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         Assert.Null(raw.Scalar("SELECT user_id FROM updates WHERE id = $id;", ("$id", id2)));
         var createdAt = (long)raw.Scalar("SELECT created_at FROM updates WHERE id = $id;", ("$id", id1))!;
         Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(createdAt), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+
+        // Empty and large payloads round-trip byte for byte.
+        var large = new byte[3 * 1024 * 1024];
+        new Random(7).NextBytes(large);
+        var emptyId = await store.AppendAsync("body:w/c.md", [], Alice);
+        var largeId = await store.AppendAsync("body:w/c.md", large, Alice);
+        await store.CompactAsync("body:w/d.md", large, 0);
+        var c = await store.LoadAsync("body:w/c.md");
+        Assert.Equal([emptyId, largeId], c.Updates.Select(u => u.Id));
+        Assert.Empty(c.Updates[0].Data);
+        Assert.Equal(large, c.Updates[1].Data);
+        Assert.Equal(large, (await store.LoadAsync("body:w/d.md")).Snapshot);
     }
 
     [Fact]
