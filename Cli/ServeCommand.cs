@@ -1,0 +1,107 @@
+using Diaryx.Sync.Lite.Configuration;
+using Diaryx.Sync.Lite.Http;
+using Diaryx.Sync.Lite.Storage;
+
+namespace Diaryx.Sync.Lite.Cli;
+
+/// <summary>
+/// <c>serve</c>: builds the web host from <see cref="ServerSettings"/> (<see cref="BuildApp"/>, the
+/// one place where services and endpoints are wired) and runs it until SIGINT/SIGTERM.
+/// </summary>
+internal static class ServeCommand
+{
+    /// <summary>Runs the server; 0 after a graceful shutdown, 1 when it cannot start (e.g. port in use).</summary>
+    public static async Task<int> RunAsync(ServerSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(settings.DatabasePath)!);
+            Directory.CreateDirectory(settings.WorkspacesDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"error: cannot create the data directories: {e.Message}");
+            return 1;
+        }
+
+        // Disposing the app disposes every service (storage commits queued writes and closes the database).
+        await using var app = BuildApp(settings);
+        try
+        {
+            // Open (and migrate) the database now: a bad file fails at startup, not on the first request.
+            app.Services.GetRequiredService<SqliteDatabase>();
+            await app.StartAsync(cancellationToken);
+        }
+        catch (StorageException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+        catch (IOException e)
+        {
+            // Kestrel: "Failed to bind to address http://127.0.0.1:3030: address already in use."
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+
+        // Returns once SIGINT/SIGTERM (handled by the host's console lifetime) or the token stops
+        // the app, after every hosted service has stopped.
+        await app.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    /// <summary>The web application: logging, services, endpoints. Not started.</summary>
+    public static WebApplication BuildApp(ServerSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // appsettings.json (its Logging section) is read from beside the executable, not the working directory.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        if (settings.LogLevel is { } level)
+        {
+            builder.Configuration.AddInMemoryCollection(LogLevelOverrides(level));
+        }
+
+        builder.WebHost.UseUrls(settings.ListenUrl);
+
+        // Services.
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, HttpJsonContext.Default));
+        services.AddDiaryxStorage(settings.DatabasePath, (int)settings.SessionExpiry.TotalDays);
+
+        var app = builder.Build();
+
+        // Endpoints.
+        app.MapHealth();
+
+        return app;
+    }
+
+    /// <summary>
+    /// <c>--log-level</c> sets the default level (and the startup/shutdown lines of
+    /// <c>Microsoft.Hosting.Lifetime</c>); ASP.NET Core's per-request categories keep their
+    /// appsettings.json level (Warning) unless <c>--log-level</c> is stricter.
+    /// </summary>
+    internal static Dictionary<string, string?> LogLevelOverrides(LogLevel level)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = level.ToString(),
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = level.ToString(),
+        };
+        if (level > LogLevel.Warning)
+        {
+            overrides["Logging:LogLevel:Microsoft.AspNetCore"] = level.ToString();
+        }
+
+        return overrides;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text;
+
+namespace Diaryx.Sync.Lite.Configuration;
+
+/// <summary>
+/// Everything <c>serve</c> runs with, resolved once at startup from flags, <c>DIARYX_*</c>
+/// environment variables, <c>appsettings.json</c> and defaults (see <see cref="ServerSettingsParser"/>).
+/// Registered in DI as a singleton: take it in a constructor to read any option.
+/// </summary>
+/// <param name="Host">Address to listen on (<c>--host</c>): an IP address or a host name.</param>
+/// <param name="Port">TCP port to listen on (<c>--port</c>).</param>
+/// <param name="DatabasePath">Absolute path of the SQLite file (<c>--db</c>).</param>
+/// <param name="WorkspacesDir">Absolute path of the markdown mirror (<c>--workspaces-dir</c>,
+/// default <c>&lt;dir of DatabasePath&gt;/workspaces</c>).</param>
+/// <param name="AppBaseUrl">Base of magic links (<c>--app-base-url</c>), an absolute http(s) URL.</param>
+/// <param name="CorsOrigins">Browser origins allowed cross-origin (<c>--cors-origins</c>), each
+/// <c>scheme://host[:port]</c> without a trailing slash, or <c>*</c>; default: the origin of <see cref="AppBaseUrl"/>.</param>
+/// <param name="Dev">Whether <c>/auth/magic-link</c> returns <c>dev_link</c> (<c>--dev</c>).</param>
+/// <param name="Smtp">How to send magic-link mail, or null when no SMTP host is configured.</param>
+/// <param name="SessionExpiry">Lifetime of a session token (<c>--session-expiry-days</c>), whole days.</param>
+/// <param name="MagicLinkExpiry">Lifetime of a magic link (<c>--magic-link-expiry-minutes</c>), whole minutes.</param>
+/// <param name="IdleUnload">How long an unused document stays loaded (<c>--idle-unload-seconds</c>);
+/// <see cref="TimeSpan.Zero"/> keeps every document loaded.</param>
+/// <param name="V1Handshake">Whether <c>/sync</c> metadata sockets use the Files-Ready handshake (<c>--v1-handshake</c>).</param>
+/// <param name="LogLevel">Minimum log level (<c>--log-level</c>), or null to use the <c>Logging</c>
+/// section of appsettings.json as is.</param>
+public sealed record ServerSettings(
+    string Host,
+    int Port,
+    string DatabasePath,
+    string WorkspacesDir,
+    Uri AppBaseUrl,
+    IReadOnlyList<string> CorsOrigins,
+    bool Dev,
+    SmtpSettings? Smtp,
+    TimeSpan SessionExpiry,
+    TimeSpan MagicLinkExpiry,
+    TimeSpan IdleUnload,
+    bool V1Handshake,
+    LogLevel? LogLevel)
+{
+    /// <summary>The URL Kestrel binds, e.g. <c>http://127.0.0.1:3030</c> (IPv6 literals bracketed).</summary>
+    public string ListenUrl => Host.Contains(':') && !Host.StartsWith('[')
+        ? $"http://[{Host}]:{Port}"
+        : $"http://{Host}:{Port}";
+}
+
+/// <summary>SMTP delivery of magic links (<c>--smtp-*</c>). Port 465 means implicit TLS, other ports STARTTLS.</summary>
+/// <param name="Host">SMTP server host name (<c>--smtp-host</c>).</param>
+/// <param name="Port">SMTP server port (<c>--smtp-port</c>, default 465).</param>
+/// <param name="Username">Login (<c>--smtp-username</c>), or null to send without authentication.</param>
+/// <param name="Password">Password (<c>--smtp-password</c>); set exactly when <paramref name="Username"/> is.
+/// Never printed: <see cref="ToString"/> redacts it.</param>
+/// <param name="FromEmail">Sender address (<c>--smtp-from-email</c>, default <c>noreply@diaryx.org</c>).</param>
+/// <param name="FromName">Sender display name (<c>--smtp-from-name</c>, default <c>Diaryx</c>).</param>
+public sealed record SmtpSettings(
+    string Host,
+    int Port,
+    string? Username,
+    string? Password,
+    string FromEmail,
+    string FromName)
+{
+    public const int DefaultPort = 465;
+    public const string DefaultFromEmail = "noreply@diaryx.org";
+    public const string DefaultFromName = "Diaryx";
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Host = {Host}, Port = {Port}, Username = {Username}, ")
+            .Append($"Password = {(Password is null ? "" : "***")}, FromEmail = {FromEmail}, FromName = {FromName}");
+        return true;
+    }
+}
