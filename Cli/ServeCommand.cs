@@ -1,6 +1,9 @@
 using Diaryx.Sync.Lite.Configuration;
 using Diaryx.Sync.Lite.Http;
+using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
+using Diaryx.Sync.Lite.Sync;
+using Diaryx.Sync.Lite.Sync.V2;
 
 namespace Diaryx.Sync.Lite.Cli;
 
@@ -76,11 +79,14 @@ internal static class ServeCommand
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, HttpJsonContext.Default));
         services.AddDiaryxStorage(settings.DatabasePath, (int)settings.SessionExpiry.TotalDays);
+        services.AddDocumentHub(new HubOptions { IdleUnload = settings.IdleUnload }, new SyncOptions());
 
         var app = builder.Build();
 
         // Endpoints.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
         app.MapHealth();
+        app.MapSyncV2();
 
         return app;
     }

@@ -12,9 +12,12 @@ public sealed class SyncServer : IAsyncLifetime
 {
     private readonly string[] _arguments;
 
-    public SyncServer() : this([]) { }
+    public SyncServer() => _arguments = [];
 
-    public SyncServer(params string[] arguments) => _arguments = arguments;
+    private SyncServer(string[] arguments) => _arguments = arguments;
+
+    /// <summary>A server started with extra command-line arguments (call <see cref="InitializeAsync"/>).</summary>
+    public static SyncServer With(params string[] arguments) => new(arguments);
 
     public ServerProcess Process { get; private set; } = null!;
 

@@ -62,7 +62,7 @@ const scenarios = {
     const entryB = b.open(id)
     await a.waitSynced(id)
     await b.waitSynced(id)
-    entryA.awareness.setLocalStateField('user', { name: 'Alice' })
+    entryA.awareness.setLocalState({ user: { name: 'Alice' } })
     const seesAlice = () => [...entryB.awareness.getStates().values()].some((s) => s.user?.name === 'Alice')
     await waitFor(seesAlice, 'b sees a\'s awareness')
     await a.close()

@@ -95,7 +95,6 @@ export class V2Client {
   /** Opens a document: sends SyncStep1 and forwards local updates from then on. */
   open (docId, { doc = new Y.Doc(), sendStep1 = true } = {}) {
     const awareness = new awarenessProtocol.Awareness(doc)
-    awareness.setLocalState(null)
     const entry = { doc, awareness, synced: false, frames: 0 }
     this.docs.set(docId, entry)
     doc.on('update', (update, origin) => {
