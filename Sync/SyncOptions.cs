@@ -9,6 +9,9 @@ public sealed record SyncOptions
     /// <summary>Messages queued for one connection before it counts as too slow and is dropped.</summary>
     public int SendQueueCapacity { get; init; } = 8192;
 
+    /// <summary>Bytes queued for one connection before it counts as too slow and is dropped.</summary>
+    public long SendQueueBytes { get; init; } = 16 << 20;
+
     /// <summary>Documents one connection may have open at once.</summary>
     public int MaxDocumentsPerConnection { get; init; } = 10_000;
 

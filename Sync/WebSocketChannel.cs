@@ -24,9 +24,22 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
 
     public string? AbortReason { get; private set; }
 
-    public bool TrySendBinary(byte[] data) => _outgoing.Writer.TryWrite((WebSocketMessageType.Binary, data));
+    private long _queuedBytes;
 
-    public bool TrySendText(string text) => _outgoing.Writer.TryWrite((WebSocketMessageType.Text, Encoding.UTF8.GetBytes(text)));
+    public bool TrySendBinary(byte[] data) => TryQueue(WebSocketMessageType.Binary, data);
+
+    public bool TrySendText(string text) => TryQueue(WebSocketMessageType.Text, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Queues a message unless the queue already holds too many messages or bytes.</summary>
+    private bool TryQueue(WebSocketMessageType type, byte[] data)
+    {
+        if (Interlocked.Add(ref _queuedBytes, data.Length) > options.SendQueueBytes || !_outgoing.Writer.TryWrite((type, data)))
+        {
+            Interlocked.Add(ref _queuedBytes, -data.Length);
+            return false;
+        }
+        return true;
+    }
 
     /// <summary>Drops the connection at once (a peer that cannot keep up, or a protocol violation).</summary>
     public void Abort(string reason)
@@ -46,6 +59,7 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
             await foreach (var (type, data) in _outgoing.Reader.ReadAllAsync(linked.Token))
             {
                 await socket.SendAsync(data, type, endOfMessage: true, linked.Token);
+                Interlocked.Add(ref _queuedBytes, -data.Length);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)

@@ -93,6 +93,18 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>An HttpClient whose BaseAddress is this server.</summary>
     public HttpClient CreateClient() => new() { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>Sends SIGTERM and waits for the server to exit; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Hard kill (like <c>kill -9</c>) of the server and its children; the data directory stays.</summary>
     public async Task KillAsync()
     {

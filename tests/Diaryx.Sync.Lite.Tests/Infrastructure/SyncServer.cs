@@ -27,6 +27,14 @@ public sealed class SyncServer : IAsyncLifetime
 
     public async Task DisposeAsync() => await Process.DisposeAsync();
 
+    /// <summary>Stops the server with SIGTERM (asserting a clean exit) and starts it again on the same data.</summary>
+    public async Task TerminateAndRestartAsync()
+    {
+        var dataDir = Process.DataDir;
+        Assert.Equal(0, await Process.TerminateAsync(TimeSpan.FromSeconds(15)));
+        Process = await ServerProcess.StartAsync(_arguments, dataDir);
+    }
+
     /// <summary>Stops the server hard (SIGKILL) and starts it again on the same data.</summary>
     public async Task CrashAndRestartAsync()
     {
@@ -60,6 +68,15 @@ public sealed class SyncServer : IAsyncLifetime
             var session = await accounts.CreateShareSessionAsync(owner.UserId, owner.DefaultWorkspaceId, readOnly);
             return session!.Code;
         }
+    }
+
+    /// <summary>What the database holds for a document: whether it has a snapshot, and how many log entries follow it.</summary>
+    public async Task<(bool HasSnapshot, int LogCount)> StoredAsync(string docId)
+    {
+        using var database = new SqliteDatabase(Process.DbPath);
+        await using var store = new SqliteDocumentStore(database);
+        var stored = await store.LoadAsync(docId);
+        return (stored.Snapshot != null, stored.Updates.Count);
     }
 
     /// <summary>Runs a scenario of tests/node/clients/sync2-scenarios.mjs and returns what it printed.</summary>

@@ -67,6 +67,44 @@ public sealed class SyncV2Tests(SyncServer server) : IClassFixture<SyncServer>
     }
 
     [Fact]
+    public async Task Save_writes_a_snapshot_of_the_document()
+    {
+        var user = await server.NewUserAsync();
+        await server.RunV2ScenarioAsync("leave", new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId });
+        var (hasSnapshot, logCount) = await server.StoredAsync($"body:{user.DefaultWorkspaceId}/leave.md");
+        Assert.True(hasSnapshot);
+        Assert.True(logCount <= 1, $"only the edit after the save may remain in the log ({logCount})");
+    }
+
+    [Fact]
+    public async Task A_legacy_bare_workspace_id_and_the_prefixed_id_are_one_document()
+    {
+        var user = await server.NewUserAsync();
+        var result = await server.RunV2ScenarioAsync("legacy", new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId });
+        Assert.Equal(["from-bare.md", "from-prefixed.md"], Strings(result.GetProperty("files")));
+    }
+
+    [Fact]
+    public async Task A_peer_that_stops_reading_is_dropped_without_holding_up_the_others()
+    {
+        var user = await server.NewUserAsync();
+        var result = await server.RunV2ScenarioAsync("slow", new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, updates = 600 });
+        Assert.Equal(600 * 64 * 1024, result.GetProperty("observed").GetInt32());
+        Assert.True(result.GetProperty("slowClosed").GetBoolean());
+        Assert.Contains("send queue full", server.Process.Output);
+    }
+
+    [Fact]
+    public async Task The_log_is_folded_into_a_snapshot_as_it_grows()
+    {
+        var user = await server.NewUserAsync();
+        await server.RunV2ScenarioAsync("edits", new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, path = "long.md", count = 2500 });
+        var (hasSnapshot, logCount) = await server.StoredAsync($"body:{user.DefaultWorkspaceId}/long.md");
+        Assert.True(hasSnapshot);
+        Assert.InRange(logCount, 0, 999);
+    }
+
+    [Fact]
     public async Task A_guest_of_a_read_only_session_cannot_change_anything()
     {
         var owner = await server.NewUserAsync();
@@ -107,9 +145,51 @@ public sealed class SyncV2Tests(SyncServer server) : IClassFixture<SyncServer>
     }
 }
 
-/// <summary>Durability over /sync2: what clients saw relayed survives a hard kill and a restart.</summary>
+/// <summary>Durability over /sync2: what clients saw relayed survives a hard kill, a graceful stop and idle unloads.</summary>
 public sealed class SyncV2RestartTests
 {
+    [Fact]
+    public async Task A_graceful_stop_folds_every_log_into_snapshots_and_loses_nothing()
+    {
+        var server = SyncServer.With("--idle-unload-seconds", "0");
+        await server.InitializeAsync();
+        try
+        {
+            var user = await server.NewUserAsync();
+            var arguments = new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, count = 3, handshake = true };
+            await server.RunV2ScenarioAsync("write", arguments);
+            await server.TerminateAndRestartAsync();
+            for (var i = 0; i < 3; i++) Assert.Equal((true, 0), await server.StoredAsync($"body:{user.DefaultWorkspaceId}/keep/{i}.md"));
+            Assert.Equal((true, 0), await server.StoredAsync($"workspace:{user.DefaultWorkspaceId}"));
+            var result = await server.RunV2ScenarioAsync("read", arguments with { url = server.SyncV2Url });
+            Assert.Equal(["kept 0", "kept 1", "kept 2"], result.GetProperty("texts").EnumerateArray().Select(t => t.GetString()));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Idle_documents_unload_into_snapshots()
+    {
+        var server = SyncServer.With("--idle-unload-seconds", "1");
+        await server.InitializeAsync();
+        try
+        {
+            var user = await server.NewUserAsync();
+            await server.RunV2ScenarioAsync("write", new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, count = 2 });
+            var docId = $"body:{user.DefaultWorkspaceId}/keep/1.md";
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (await server.StoredAsync(docId) != (true, 0) && DateTime.UtcNow < deadline) await Task.Delay(200);
+            Assert.Equal((true, 0), await server.StoredAsync(docId));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Every_document_survives_a_crash_and_restart()
     {

@@ -155,6 +155,57 @@ const scenarios = {
     return { texts, files }
   },
 
+  /** `count` small edits to one document, one transaction each; a second client sees them all. */
+  async edits ({ url, token, workspace, path = 'many.md', count = 100 }) {
+    const id = body(workspace, path)
+    const writer = await connect(withToken(url, token), 'writer')
+    const observer = await connect(withToken(url, token), 'observer')
+    writer.open(id)
+    observer.open(id)
+    await writer.waitSynced(id)
+    await observer.waitSynced(id)
+    const text = writer.doc(id).getText('body')
+    for (let i = 0; i < count; i++) text.insert(text.length, 'x')
+    await waitFor(() => observer.doc(id).getText('body').length === count, 'observer sees every edit', 60000)
+    await Promise.all([writer.close(), observer.close()])
+    return { length: count }
+  },
+
+  /** A legacy bare workspace id and the prefixed id reach the same document. */
+  async legacy ({ url, token, workspace }) {
+    const bare = await connect(withToken(url, token), 'bare')
+    const prefixed = await connect(withToken(url, token), 'prefixed')
+    bare.open(workspace)
+    prefixed.open(ws(workspace))
+    await bare.waitSynced(workspace)
+    await prefixed.waitSynced(ws(workspace))
+    bare.doc(workspace).getMap('files').set('from-bare.md', fileMeta('from-bare.md', 'Bare'))
+    prefixed.doc(ws(workspace)).getMap('files').set('from-prefixed.md', fileMeta('from-prefixed.md', 'Prefixed'))
+    const keys = (doc) => [...doc.getMap('files').keys()].sort().join(',')
+    await waitFor(() => keys(bare.doc(workspace)) === 'from-bare.md,from-prefixed.md' && keys(prefixed.doc(ws(workspace))) === keys(bare.doc(workspace)), 'both ids converge')
+    await Promise.all([bare.close(), prefixed.close()])
+    return { files: keys(bare.doc(workspace)).split(',') }
+  },
+
+  /** A peer that stops reading must not hold up the document: the others get everything, the slow one is dropped. */
+  async slow ({ url, token, workspace, updates = 400, size = 64 * 1024 }) {
+    const id = body(workspace, 'slow.md')
+    const slow = await connect(withToken(url, token), 'slow')
+    const writer = await connect(withToken(url, token), 'writer')
+    const observer = await connect(withToken(url, token), 'observer')
+    for (const c of [slow, writer, observer]) c.open(id)
+    for (const c of [slow, writer, observer]) await c.waitSynced(id)
+    slow.ws._socket.pause() // stop reading: the server's queue for this peer fills up
+    const chunk = 'y'.repeat(size)
+    const text = writer.doc(id).getText('body')
+    for (let i = 0; i < updates; i++) text.insert(0, chunk)
+    await waitFor(() => observer.doc(id).getText('body').length === updates * size, 'observer receives every update while one peer is stuck', 60000)
+    slow.ws._socket.resume()
+    await waitFor(() => slow.closed, 'the stuck peer is dropped', 30000)
+    await Promise.all([writer.close(), observer.close()])
+    return { observed: observer.doc(id).getText('body').length, slowClosed: slow.closed }
+  },
+
   /** A guest of a read-only share session tries to change the workspace and a body. */
   async readonly ({ url, token, workspace, session }) {
     const owner = await connect(withToken(url, token), 'owner')
