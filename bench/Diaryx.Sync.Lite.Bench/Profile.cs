@@ -105,10 +105,32 @@ public static class Profile
             var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var start = Stopwatch.GetTimestamp();
             if (what == "apply") Replay.ApplyAll(updates);
+            else if (what == "replay-discard") ReplayDiscardingUpdates(trace);
             else Replay.Local(trace, collect: what != "replay-no-updates");
             Console.WriteLine($"{what} {i + 1}/{times}: {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms, GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms " +
                               $"(gen0/1/2 collections: {GC.CollectionCount(0) - gcs.Item1}/{GC.CollectionCount(1) - gcs.Item2}/{GC.CollectionCount(2) - gcs.Item3})");
         }
+    }
+
+    /// <summary>The local replay with an Updated handler that drops each update (encoded, not kept).</summary>
+    private static long ReplayDiscardingUpdates(Trace trace)
+    {
+        var doc = new YDoc(clientId: 1);
+        long bytes = 0;
+        doc.Updated += (update, _) => bytes += update.Length;
+        var text = doc.GetText("text");
+        for (var i = 0; i < trace.Count; i++)
+        {
+            var pos = trace.Positions[i];
+            var del = trace.Deletes[i];
+            var ins = trace.Inserts[i];
+            doc.Transact(_ =>
+            {
+                if (del > 0) text.Delete(pos, del);
+                if (ins.Length > 0) text.Insert(pos, ins);
+            });
+        }
+        return bytes;
     }
 
     /// <summary>Items (live or deleted) from <paramref name="item"/> until <paramref name="index"/> live units are passed.</summary>

@@ -12,7 +12,7 @@
 //   --updates-out FILE  write the per-patch updates there (u32 little-endian length + bytes, each)
 //   --no-memory         skip the memory scenario
 //   --profile           instead of the scenarios, print a breakdown of where replay and apply spend time
-//   --loop replay|replay-no-updates|apply [N]
+//   --loop replay|replay-no-updates|replay-discard|apply [N]
 //                       instead of the scenarios, run that hot loop N times (default 3), for dotnet-trace
 //
 // Scenarios: replay (local edits as client 1, one transaction per patch, collecting each update),
