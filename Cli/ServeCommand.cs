@@ -76,8 +76,6 @@ internal static class ServeCommand
         // Services.
         var services = builder.Services;
         services.AddSingleton(settings);
-        services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, HttpJsonContext.Default));
         services.AddDiaryxStorage(settings.DatabasePath, (int)settings.SessionExpiry.TotalDays);
         services.AddDocumentHub(new HubOptions { IdleUnload = settings.IdleUnload }, new SyncOptions());
 

@@ -272,7 +272,9 @@ public sealed class Item : AbstractStruct
         }
         if (Parent?.SearchMarker is { } marker && marker.Item == r)
         {
-            Parent.SearchMarker = null;
+            // The marked item becomes part of this one: keep the marker, pointing at the merged item.
+            marker.Item = this;
+            if (!IsDeleted && Countable) marker.Index -= (int)Length; // Length is still this part's own (the content is already merged)
         }
         if (r.Keep) Keep = true;
         Right = r.Right;

@@ -109,8 +109,19 @@ public sealed class YText(YType type)
                 position.Forward();
             }
             if (start != null) CleanupFormattingGap(t, start, position.Right, startAttributes, position.Attributes);
-            if (position.Right is { IsDeleted: false, Countable: true } next) Type.SearchMarker = new SearchMarker(next, index);
+            Type.SearchMarker = MarkerAt(position, index);
         });
+    }
+
+    /// <summary>A marker for <paramref name="index"/>: the live item starting there, else the one ending there.</summary>
+    private static SearchMarker? MarkerAt(Position position, int index)
+    {
+        if (position.Right is { IsDeleted: false, Countable: true } next) return new SearchMarker(next, index);
+        for (var left = position.Left; left != null; left = left.Left)
+        {
+            if (!left.IsDeleted && left.Countable) return new SearchMarker(left, index - left.Content.Length);
+        }
+        return null;
     }
 
     /// <summary>After a deletion, removes format marks between <paramref name="start"/> and the next content that became redundant.</summary>

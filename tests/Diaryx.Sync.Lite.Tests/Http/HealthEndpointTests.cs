@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Diaryx.Sync.Lite.Tests.Infrastructure;
 
 namespace Diaryx.Sync.Lite.Tests.Http;
@@ -15,17 +14,11 @@ public sealed class HealthEndpointTests
 
         using var health = await http.GetAsync("health");
         Assert.True(health.StatusCode == HttpStatusCode.OK, server.Output);
-        Assert.Equal("application/json", health.Content.Headers.ContentType?.MediaType);
-        using (var json = JsonDocument.Parse(await health.Content.ReadAsStringAsync()))
-        {
-            Assert.Equal("ok", json.RootElement.GetProperty("status").GetString());
-        }
+        Assert.Equal("text/plain", health.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("OK", await health.Content.ReadAsStringAsync());
 
         using var root = await http.GetAsync("");
         Assert.Equal(HttpStatusCode.OK, root.StatusCode);
-        using (var json = JsonDocument.Parse(await root.Content.ReadAsStringAsync()))
-        {
-            Assert.Equal("diaryx-sync-lite", json.RootElement.GetProperty("name").GetString());
-        }
+        Assert.Equal("Diaryx Sync Server", await root.Content.ReadAsStringAsync());
     }
 }
