@@ -3,33 +3,13 @@ using Diaryx.Sync.Lite.Yjs.Lib0;
 namespace Diaryx.Sync.Lite.Yjs.Structs;
 
 /// <summary>A run of lib0 Any values (what yjs writes for JSON-like values).</summary>
-public sealed class ContentAny(List<AnyValue> values) : IContent
+public sealed class ContentAny(List<AnyValue> values) : ValueListContent(values)
 {
     public const byte RefNumber = 8;
 
-    public List<AnyValue> Values { get; private set; } = values;
-    public int Length => Values.Count;
-    public bool Countable => true;
-    public byte Ref => RefNumber;
+    public override byte Ref => RefNumber;
 
-    public IEnumerable<AnyValue> JsonValues() => Values;
+    protected override ValueListContent WithValues(List<AnyValue> values) => new ContentAny(values);
 
-    public IContent Splice(int offset)
-    {
-        var right = new ContentAny(Values.GetRange(offset, Values.Count - offset));
-        Values.RemoveRange(offset, Values.Count - offset);
-        return right;
-    }
-
-    public bool TryMergeWith(IContent right)
-    {
-        Values.AddRange(((ContentAny)right).Values);
-        return true;
-    }
-
-    public void Write(Lib0Writer writer, int offset)
-    {
-        writer.WriteVarUInt((ulong)(Values.Count - offset));
-        for (var i = offset; i < Values.Count; i++) AnyEncoding.Write(writer, Values[i]);
-    }
+    protected override void WriteValue(Lib0Writer writer, AnyValue value) => AnyEncoding.Write(writer, value);
 }

@@ -3,35 +3,15 @@ using Diaryx.Sync.Lite.Yjs.Lib0;
 namespace Diaryx.Sync.Lite.Yjs.Structs;
 
 /// <summary>Legacy JSON content (old clients): each unit is JSON text or the literal <c>undefined</c>.</summary>
-public sealed class ContentJson(List<AnyValue> values) : IContent
+public sealed class ContentJson(List<AnyValue> values) : ValueListContent(values)
 {
     public const byte RefNumber = 2;
 
-    public List<AnyValue> Values { get; private set; } = values;
-    public int Length => Values.Count;
-    public bool Countable => true;
-    public byte Ref => RefNumber;
+    public override byte Ref => RefNumber;
 
-    public IEnumerable<AnyValue> JsonValues() => Values;
+    protected override ValueListContent WithValues(List<AnyValue> values) => new ContentJson(values);
 
-    public IContent Splice(int offset)
-    {
-        var right = new ContentJson(Values.GetRange(offset, Values.Count - offset));
-        Values.RemoveRange(offset, Values.Count - offset);
-        return right;
-    }
-
-    public bool TryMergeWith(IContent right)
-    {
-        Values.AddRange(((ContentJson)right).Values);
-        return true;
-    }
-
-    public void Write(Lib0Writer writer, int offset)
-    {
-        writer.WriteVarUInt((ulong)(Values.Count - offset));
-        for (var i = offset; i < Values.Count; i++) writer.WriteVarString(JsJson.Stringify(Values[i]) ?? "undefined");
-    }
+    protected override void WriteValue(Lib0Writer writer, AnyValue value) => writer.WriteVarString(JsJson.Stringify(value) ?? "undefined");
 
     public static ContentJson Read(Lib0Reader reader)
     {
