@@ -18,6 +18,9 @@ public interface IAccountStore
     /// <summary>The id of the workspace <paramref name="idOrName"/> names (by id, else by name) if <paramref name="userId"/> owns it.</summary>
     Task<string?> ResolveOwnedWorkspaceAsync(string userId, string idOrName, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether a workspace with this id exists, whoever owns it (to refuse a foreign id rather than mistake it for an unknown one).</summary>
+    Task<bool> WorkspaceExistsAsync(string workspaceId, CancellationToken cancellationToken = default);
+
     /// <summary>The user's workspace named "default", created if missing.</summary>
     Task<string> GetOrCreateDefaultWorkspaceAsync(string userId, CancellationToken cancellationToken = default);
 

@@ -107,7 +107,11 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
 
     /// <summary>Adds <paramref name="peer"/> to the document and sends it the document's state vector and awareness. Returns the peer count.</summary>
     public Task<int> JoinAsync(string docId, IDocumentPeer peer, UpdateAuthor author, bool readOnly, CancellationToken cancellationToken = default) =>
-        WithDocumentAsync(docId, document => document.Join(peer, author, readOnly), cancellationToken);
+        JoinAsync(docId, peer, author, readOnly, JoinOptions.Default, cancellationToken);
+
+    /// <summary>Adds <paramref name="peer"/> to the document with the greeting and behaviour of <paramref name="options"/>. Returns the peer count.</summary>
+    public Task<int> JoinAsync(string docId, IDocumentPeer peer, UpdateAuthor author, bool readOnly, JoinOptions options, CancellationToken cancellationToken = default) =>
+        WithDocumentAsync(docId, document => document.Join(peer, author, readOnly, options), cancellationToken);
 
     /// <summary>Handles a y-websocket payload from a peer that has joined.</summary>
     public Task HandleAsync(string docId, IDocumentPeer peer, byte[] payload, CancellationToken cancellationToken = default) =>
@@ -199,6 +203,75 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
             {
                 document.Gate.Release();
             }
+        }
+    }
+
+    // ---- Workspace rooms: connections that follow a workspace beside its documents ----------------
+
+    private readonly Dictionary<string, WorkspaceRoom> _rooms = new(StringComparer.Ordinal);
+
+    private T InRoom<T>(string workspaceId, Func<WorkspaceRoom, T> action)
+    {
+        lock (_rooms)
+        {
+            if (!_rooms.TryGetValue(workspaceId, out var room)) _rooms[workspaceId] = room = new WorkspaceRoom();
+            var result = action(room);
+            if (room.IsEmpty) _rooms.Remove(workspaceId);
+            return result;
+        }
+    }
+
+    /// <summary><paramref name="peer"/> hears the workspace's events (<see cref="SendToFollowers"/>, <see cref="BroadcastToWorkspaceAsync"/>) until it unfollows.</summary>
+    public void Follow(string workspaceId, IDocumentPeer peer) => InRoom(workspaceId, room =>
+    {
+        room.Follow(peer);
+        return true;
+    });
+
+    /// <summary>Stops following and drops the peer's focus; returns the new focus list if that changed it, else null.</summary>
+    public IReadOnlyList<string>? Unfollow(string workspaceId, IDocumentPeer peer) => InRoom(workspaceId, room =>
+    {
+        room.Unfollow(peer);
+        return room.ClearFocus(peer) ? room.FocusedPaths : null;
+    });
+
+    /// <summary>Adds paths to (or removes them from) the peer's focus; returns the workspace's new focus list if it changed, else null.</summary>
+    public IReadOnlyList<string>? ChangeFocus(string workspaceId, IDocumentPeer peer, IEnumerable<string> paths, bool focused) =>
+        InRoom(workspaceId, room => room.ChangeFocus(peer, paths, focused) ? room.FocusedPaths : null);
+
+    /// <summary>The paths some connection of the workspace has in focus, in ordinal order.</summary>
+    public IReadOnlyList<string> FocusedPaths(string workspaceId) => InRoom(workspaceId, room => room.FocusedPaths);
+
+    /// <summary>Sends a text to every follower of the workspace.</summary>
+    public void SendToFollowers(string workspaceId, string text, IDocumentPeer? except = null)
+    {
+        foreach (var peer in InRoom(workspaceId, room => room.Followers))
+        {
+            if (peer != except && !peer.TrySendText(text)) peer.Abort("send queue full");
+        }
+    }
+
+    /// <summary>Sends a text to every follower of the workspace and every peer of its metadata document, each once.</summary>
+    public async Task BroadcastToWorkspaceAsync(string workspaceId, string text)
+    {
+        var recipients = new HashSet<IDocumentPeer>(InRoom(workspaceId, room => room.Followers));
+        var docId = DocumentId.Workspace(workspaceId).ToString();
+        if (_documents.TryGetValue(docId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+        {
+            var document = await lazy.Value;
+            await document.Gate.WaitAsync();
+            try
+            {
+                if (!document.Closed) recipients.UnionWith(document.Peers);
+            }
+            finally
+            {
+                document.Gate.Release();
+            }
+        }
+        foreach (var peer in recipients)
+        {
+            if (!peer.TrySendText(text)) peer.Abort("send queue full");
         }
     }
 

@@ -11,11 +11,12 @@ namespace Diaryx.Sync.Lite.Documents;
 /// </summary>
 public sealed class LiveDocument
 {
-    private sealed class Subscription(IDocumentPeer peer, UpdateAuthor author, bool readOnly)
+    private sealed class Subscription(IDocumentPeer peer, UpdateAuthor author, bool readOnly, JoinOptions options)
     {
         public IDocumentPeer Peer { get; } = peer;
         public UpdateAuthor Author { get; } = author;
         public bool ReadOnly { get; set; } = readOnly;
+        public JoinOptions Options { get; set; } = options;
         /// <summary>Awareness client ids this peer introduced (removed for everyone when it leaves).</summary>
         public HashSet<long> AwarenessClients { get; } = [];
     }
@@ -52,18 +53,25 @@ public sealed class LiveDocument
 
     private Subscription? Find(IDocumentPeer peer) => _subscriptions.Find(s => s.Peer == peer);
 
-    /// <summary>Adds a peer and sends it the document's state vector and every awareness state.</summary>
-    internal int Join(IDocumentPeer peer, UpdateAuthor author, bool readOnly)
+    /// <summary>Adds a peer and sends it the greeting of <paramref name="options"/> (by default the state vector and every awareness state).</summary>
+    internal int Join(IDocumentPeer peer, UpdateAuthor author, bool readOnly, JoinOptions options)
     {
         var subscription = Find(peer);
         if (subscription == null)
         {
-            subscription = new Subscription(peer, author, readOnly);
+            subscription = new Subscription(peer, author, readOnly, options);
             _subscriptions.Add(subscription);
         }
         subscription.ReadOnly = readOnly;
-        Send(subscription, Messages.SyncStep1(Doc.EncodeStateVector()));
-        Send(subscription, Messages.Awareness(Awareness.EncodeUpdate(Awareness.States.Keys)));
+        subscription.Options = options;
+        var greeting = options.Greeting;
+        if (greeting.HasFlag(JoinGreeting.FullState)) Send(subscription, Messages.SyncStep2(Doc.EncodeStateAsUpdate()));
+        if (greeting.HasFlag(JoinGreeting.StateVector)) Send(subscription, Messages.SyncStep1(Doc.EncodeStateVector()));
+        if (options.ReceivesAwareness
+            && (greeting.HasFlag(JoinGreeting.Awareness) || (greeting.HasFlag(JoinGreeting.AwarenessIfAny) && Awareness.States.Count > 0)))
+        {
+            Send(subscription, Messages.Awareness(Awareness.EncodeUpdate(Awareness.States.Keys)));
+        }
         return _subscriptions.Count;
     }
 
@@ -74,7 +82,7 @@ public sealed class LiveDocument
         if (subscription == null) return _subscriptions.Count;
         _subscriptions.Remove(subscription);
         var removed = Awareness.RemoveStates(subscription.AwarenessClients);
-        if (!removed.IsEmpty) Broadcast(Messages.Awareness(Awareness.EncodeUpdate(removed.All)), except: null);
+        if (!removed.IsEmpty) BroadcastAwareness(Awareness.EncodeUpdate(removed.All), except: null);
         if (_subscriptions.Count == 0) IdleGeneration++;
         return _subscriptions.Count;
     }
@@ -105,6 +113,7 @@ public sealed class LiveDocument
                     if (message.Type == SyncMessageType.Step1)
                     {
                         Send(subscription, Messages.SyncStep2(Doc.EncodeStateAsUpdate(message.Payload)));
+                        if (subscription.Options.AnswerStep1WithStep1) Send(subscription, Messages.SyncStep1(Doc.EncodeStateVector()));
                     }
                     else if (subscription.ReadOnly)
                     {
@@ -119,7 +128,7 @@ public sealed class LiveDocument
                     var change = Awareness.ApplyUpdate(reader.ReadVarBytes());
                     subscription.AwarenessClients.UnionWith(change.Added);
                     subscription.AwarenessClients.ExceptWith(change.Removed);
-                    if (!change.IsEmpty) Broadcast(Messages.Awareness(Awareness.EncodeUpdate(change.All)), except: peer);
+                    if (!change.IsEmpty) BroadcastAwareness(Awareness.EncodeUpdate(change.All), except: peer);
                     break;
                 case (long)MessageType.QueryAwareness:
                     Send(subscription, Messages.Awareness(Awareness.EncodeUpdate(Awareness.States.Keys)));
@@ -205,7 +214,7 @@ public sealed class LiveDocument
     {
         var removed = Awareness.RemoveOutdated();
         foreach (var subscription in _subscriptions) subscription.AwarenessClients.ExceptWith(removed.Removed);
-        if (!removed.IsEmpty) Broadcast(Messages.Awareness(Awareness.EncodeUpdate(removed.All)), except: null);
+        if (!removed.IsEmpty) BroadcastAwareness(Awareness.EncodeUpdate(removed.All), except: null);
     }
 
     internal void BroadcastText(string text, IDocumentPeer? except)
@@ -216,11 +225,14 @@ public sealed class LiveDocument
         }
     }
 
-    private void Broadcast(byte[] message, IDocumentPeer? except)
+    private void BroadcastAwareness(byte[] awarenessUpdate, IDocumentPeer? except) =>
+        Broadcast(Messages.Awareness(awarenessUpdate), except, awareness: true);
+
+    private void Broadcast(byte[] message, IDocumentPeer? except, bool awareness = false)
     {
         foreach (var subscription in _subscriptions.ToList())
         {
-            if (subscription.Peer == except) continue;
+            if (subscription.Peer == except || (awareness && !subscription.Options.ReceivesAwareness)) continue;
             Send(subscription, message);
             _hub.Metrics.Relayed(message.Length);
         }

@@ -107,6 +107,11 @@ public sealed class SqliteAccountStore : IAccountStore
         });
 
     /// <inheritdoc />
+    public Task<bool> WorkspaceExistsAsync(string workspaceId, CancellationToken cancellationToken = default) =>
+        Run(cancellationToken, connection => !string.IsNullOrEmpty(workspaceId)
+            && Scalar(connection, null, "SELECT 1 FROM user_workspaces WHERE id = $id;", ("$id", workspaceId)) is not null);
+
+    /// <inheritdoc />
     public Task<string> GetOrCreateDefaultWorkspaceAsync(string userId, CancellationToken cancellationToken = default) =>
         Run(cancellationToken, connection =>
         {

@@ -74,6 +74,52 @@ public static class ControlMessages
         w.WriteString("type", type);
     });
 
+    /// <summary>/sync (v1) manifest: one entry per files-map key (deleted ones included), <c>doc_id</c> = the key, <c>client_is_new</c> always true.</summary>
+    public static string V1FileManifest(IEnumerable<WorkspaceFile> files) => Write(w =>
+    {
+        w.WriteBoolean("client_is_new", true);
+        w.WriteStartArray("files");
+        foreach (var file in files)
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("deleted", file.Deleted);
+            w.WriteString("doc_id", file.Key);
+            w.WriteString("filename", file.Filename);
+            w.WriteString("part_of", file.PartOf);
+            w.WriteString("title", file.Title);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("type", "file_manifest");
+    });
+
+    /// <summary>/sync (v1) peer events: snake_case <c>guest_id</c> (the Rust clients' serde names), unlike /sync2's <c>guestId</c>.</summary>
+    public static string V1PeerJoined(string guestId, int peerCount) => V1PeerEvent("peer_joined", guestId, peerCount);
+
+    public static string V1PeerLeft(string guestId, int peerCount) => V1PeerEvent("peer_left", guestId, peerCount);
+
+    private static string V1PeerEvent(string type, string guestId, int peerCount) => Write(w =>
+    {
+        w.WriteString("guest_id", guestId);
+        w.WriteNumber("peer_count", peerCount);
+        w.WriteString("type", type);
+    });
+
+    public static string SyncProgress(int completed, int total) => Write(w =>
+    {
+        w.WriteNumber("completed", completed);
+        w.WriteNumber("total", total);
+        w.WriteString("type", "sync_progress");
+    });
+
+    public static string FocusListChanged(IEnumerable<string> files) => Write(w =>
+    {
+        w.WriteStartArray("files");
+        foreach (var file in files) w.WriteStringValue(file);
+        w.WriteEndArray();
+        w.WriteString("type", "focus_list_changed");
+    });
+
     public static string ReadOnlyChanged(bool readOnly) => Write(w =>
     {
         w.WriteBoolean("read_only", readOnly);

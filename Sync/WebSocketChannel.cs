@@ -41,6 +41,9 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
         return true;
     }
 
+    /// <summary>Accepts no more messages; the send loop ends once it has sent what is queued (then close politely).</summary>
+    public void CompleteSending() => _outgoing.Writer.TryComplete();
+
     /// <summary>Drops the connection at once (a peer that cannot keep up, or a protocol violation).</summary>
     public void Abort(string reason)
     {

@@ -189,6 +189,23 @@ public sealed class SqliteAccountStoreTests
     }
 
     [Fact]
+    public async Task A_workspace_exists_by_id_whoever_owns_it_and_never_by_name()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        var store = new SqliteAccountStore(db);
+        var alice = await store.IssueTokenAsync("alice@example.com", null);
+        var journal = await store.CreateWorkspaceAsync(alice.UserId, "journal");
+
+        Assert.True(await store.WorkspaceExistsAsync(alice.DefaultWorkspaceId));
+        Assert.True(await store.WorkspaceExistsAsync(journal!.Id));
+        Assert.False(await store.WorkspaceExistsAsync("journal"));
+        Assert.False(await store.WorkspaceExistsAsync("default"));
+        Assert.False(await store.WorkspaceExistsAsync(Guid.NewGuid().ToString()));
+        Assert.False(await store.WorkspaceExistsAsync(""));
+    }
+
+    [Fact]
     public async Task Share_sessions_are_found_case_insensitively_until_they_expire()
     {
         using var dir = new StorageTestDirectory();
