@@ -3,6 +3,7 @@ using Diaryx.Sync.Lite.Http;
 using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
 using Diaryx.Sync.Lite.Sync;
+using Diaryx.Sync.Lite.Sync.V1;
 using Diaryx.Sync.Lite.Sync.V2;
 
 namespace Diaryx.Sync.Lite.Cli;
@@ -84,6 +85,7 @@ internal static class ServeCommand
         // Endpoints.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
         app.MapHealth();
+        app.MapSyncV1(new SyncV1Options { Handshake = settings.V1Handshake });
         app.MapSyncV2();
 
         return app;

@@ -23,6 +23,9 @@ public sealed class SyncServer : IAsyncLifetime
 
     public string SyncV2Url => $"ws://127.0.0.1:{Process.Port}/sync2";
 
+    /// <summary>The server's WebSocket base (<c>ws://127.0.0.1:port</c>): <c>/sync</c> URLs are built on it, and y-websocket takes it with room <c>sync</c>.</summary>
+    public string WsBase => $"ws://127.0.0.1:{Process.Port}";
+
     public async Task InitializeAsync() => Process = await ServerProcess.StartAsync(_arguments);
 
     public async Task DisposeAsync() => await Process.DisposeAsync();
@@ -59,6 +62,16 @@ public sealed class SyncServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Another workspace of the user; returns its id.</summary>
+    public async Task<string> NewWorkspaceAsync(IssuedToken owner, string name)
+    {
+        var accounts = OpenAccounts(out var database);
+        using (database)
+        {
+            return (await accounts.CreateWorkspaceAsync(owner.UserId, name))!.Id;
+        }
+    }
+
     /// <summary>A share session on the user's default workspace; returns its code.</summary>
     public async Task<string> ShareAsync(IssuedToken owner, bool readOnly)
     {
@@ -79,13 +92,18 @@ public sealed class SyncServer : IAsyncLifetime
         return (stored.Snapshot != null, stored.Updates.Count);
     }
 
+    /// <summary>Runs a scenario of tests/node/clients/sync1-scenarios.mjs (/sync) and returns what it printed.</summary>
+    public Task<JsonElement> RunV1ScenarioAsync(string scenario, object arguments) => RunScenarioAsync("sync1-scenarios.mjs", scenario, arguments);
+
     /// <summary>Runs a scenario of tests/node/clients/sync2-scenarios.mjs and returns what it printed.</summary>
-    public async Task<JsonElement> RunV2ScenarioAsync(string scenario, object arguments)
+    public Task<JsonElement> RunV2ScenarioAsync(string scenario, object arguments) => RunScenarioAsync("sync2-scenarios.mjs", scenario, arguments);
+
+    private async Task<JsonElement> RunScenarioAsync(string script, string scenario, object arguments)
     {
         var json = JsonSerializer.Serialize(arguments);
         try
         {
-            var output = await NodeScript.RunAsync(Path.Combine("clients", "sync2-scenarios.mjs"), [scenario, json], timeout: TimeSpan.FromMinutes(2));
+            var output = await NodeScript.RunAsync(Path.Combine("clients", script), [scenario, json], timeout: TimeSpan.FromMinutes(2));
             return JsonDocument.Parse(output).RootElement;
         }
         catch (Exception exception)

@@ -1,0 +1,118 @@
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using Diaryx.Sync.Lite.Documents;
+
+namespace Diaryx.Sync.Lite.Sync.V1;
+
+/// <summary>
+/// A <c>/sync</c> metadata socket (no <c>file</c>, no <c>multiplexed</c>): the workspace document.
+/// Guests first get <c>session_joined</c>. An empty workspace (or <c>--v1-handshake off</c>) gets the full
+/// state as SyncStep2 at once; otherwise the Files-Ready handshake: <c>file_manifest</c>, binary frames
+/// ignored until <c>files_ready</c>/<c>FilesReady</c>, then <c>crdt_state</c>. <c>sync_complete</c> follows the
+/// first frame that starts with a SyncStep2. Handshake state, loop guard and everything else are per socket.
+/// </summary>
+public sealed class MetadataConnection(WebSocket socket, V1Connect connect, SyncV1Services services)
+    : SyncV1Connection(socket, connect, services)
+{
+    private static readonly JoinOptions Synchronized = new() { Greeting = JoinGreeting.FullState, ReceivesAwareness = false, AnswerStep1WithStep1 = true };
+    private static readonly JoinOptions AwaitingFilesReady = Synchronized with { Greeting = JoinGreeting.None };
+
+    /// <summary>Remembers which reply each recent frame got, to stop the SyncStep1 ping-pong of Rust clients.</summary>
+    private readonly Dictionary<UInt128, UInt128> _answered = [];
+    private const int MaxAnswered = 100;
+
+    private volatile bool _awaitingFilesReady;
+    private bool _joined;
+    private bool _syncCompleteSent;
+    private volatile bool _sessionEnded;
+
+    private string DocId => Connect.WorkspaceDocId;
+
+    protected override async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        var grant = Connect.Grant;
+        if (Connect.Session is { } session) TrySendText(ControlMessages.SessionJoined(session.Code, grant.ReadOnly, Connect.WorkspaceId));
+        var files = Services.Options.Handshake
+            ? await Hub.ReadAsync(DocId, WorkspaceFiles.List, cancellationToken)
+            : [];
+        if (files.Count > 0)
+        {
+            _awaitingFilesReady = true;
+            TrySendText(ControlMessages.V1FileManifest(files));
+        }
+        var peers = await Hub.JoinAsync(DocId, this, grant.Author, grant.ReadOnly, _awaitingFilesReady ? AwaitingFilesReady : Synchronized, cancellationToken);
+        _joined = true;
+        Hub.Follow(Connect.WorkspaceId, this);
+        if (Connect.IsGuest)
+        {
+            Services.Sessions.Ended += OnSessionEnded;
+            Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerJoined(Connect.GuestId, peers));
+        }
+    }
+
+    protected override async Task OnBinaryAsync(byte[] frame, CancellationToken cancellationToken)
+    {
+        if (_awaitingFilesReady)
+        {
+            SyncLog.DroppedFrame(Logger, "binary frame before files_ready");
+            return;
+        }
+        var reply = await ExchangeAsync(DocId, frame, null, cancellationToken);
+        if (reply != null && !IsRepeat(frame, reply)) TrySendBinary(reply);
+        if (!_syncCompleteSent && frame.Length > 1 && frame[0] == 0 && frame[1] == 1)
+        {
+            _syncCompleteSent = true;
+            var files = await Hub.ReadAsync(DocId, doc => WorkspaceFiles.List(doc).Count(f => !f.Deleted), cancellationToken);
+            TrySendText(ControlMessages.SyncComplete(files));
+        }
+    }
+
+    /// <summary>True when this exact frame already got this exact reply on this socket (nothing new either way).</summary>
+    private bool IsRepeat(byte[] frame, byte[] reply)
+    {
+        var key = Hash(frame);
+        var value = Hash(reply);
+        if (_answered.TryGetValue(key, out var previous) && previous == value) return true;
+        if (_answered.Count >= MaxAnswered) _answered.Clear();
+        _answered[key] = value;
+        return false;
+    }
+
+    private static UInt128 Hash(byte[] data)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(data, digest);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
+    }
+
+    protected override async Task OnTextAsync(string text, CancellationToken cancellationToken)
+    {
+        if (TypeOf(text, out _) is not ("files_ready" or "FilesReady") || !_awaitingFilesReady) return;
+        // Under the document's gate: changes before this are in crdt_state, changes after it are relayed after it.
+        await Hub.ReadAsync(DocId, doc =>
+        {
+            TrySendText(ControlMessages.CrdtState(doc.EncodeStateAsUpdate()));
+            _awaitingFilesReady = false;
+            return true;
+        }, cancellationToken);
+    }
+
+    protected override bool SendFromHub(string docId, byte[] message) =>
+        docId != DocId || _awaitingFilesReady || TrySendBinary(message); // relays before files_ready are covered by crdt_state
+
+    private void OnSessionEnded(string code)
+    {
+        if (!string.Equals(code, Connect.Session?.Code, StringComparison.OrdinalIgnoreCase)) return;
+        _sessionEnded = true;
+        _ = CloseAfterSendingAsync(WebSocketCloseStatus.NormalClosure, "session ended");
+    }
+
+    protected override async Task CloseDocumentsAsync()
+    {
+        if (Connect.IsGuest) Services.Sessions.Ended -= OnSessionEnded;
+        Hub.Unfollow(Connect.WorkspaceId, this);
+        if (!_joined) return;
+        var remaining = await Hub.LeaveAsync(DocId, this);
+        if (Connect.IsGuest && !_sessionEnded) Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerLeft(Connect.GuestId, remaining));
+    }
+}
