@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Diaryx.Sync.Lite.Yjs;
 using Diaryx.Sync.Lite.Yjs.Lib0;
 
@@ -6,6 +5,9 @@ namespace Diaryx.Sync.Lite.Documents;
 
 /// <summary>One entry of a workspace's <c>files</c> map, with its resolved workspace-relative path.</summary>
 public sealed record WorkspaceFile(string Key, string Path, string Filename, string? Title, string? PartOf, bool Deleted, long ModifiedAt);
+
+/// <summary>One readable entry of a workspace's <c>files</c> map: its key, its path (null if it does not resolve to a valid path) and its metadata.</summary>
+public sealed record WorkspaceEntry(string Key, string? Path, FileMetadata Metadata);
 
 /// <summary>
 /// Reads the file list of a workspace document: root Y.Map <c>files</c> whose values are JSON
@@ -17,32 +19,72 @@ public static class WorkspaceFiles
 
     private static readonly string[] IgnoredSuffixes = [".tmp", ".bak", ".swap"];
 
-    private sealed record Metadata(string Filename, string? Title, string? PartOf, bool Deleted, long ModifiedAt);
-
     /// <summary>Every file whose path resolves, deduplicated by path (newest wins, then a live one), sorted by path.</summary>
-    public static IReadOnlyList<WorkspaceFile> List(YDoc workspace)
+    public static IReadOnlyList<WorkspaceFile> List(YDoc workspace) =>
+        [.. ListEntries(workspace).Select(e => new WorkspaceFile(
+            e.Key, e.Path!, e.Metadata.Filename, e.Metadata.Title, e.Metadata.PartOf, e.Metadata.Deleted, e.Metadata.ModifiedAt))];
+
+    /// <summary>
+    /// The entries behind <see cref="List"/>: one per resolved path (the highest <c>modified_at</c>
+    /// wins; on a tie a live entry beats a deleted one, then the smaller key), sorted by path.
+    /// </summary>
+    public static IReadOnlyList<WorkspaceEntry> ListEntries(YDoc workspace)
     {
-        var entries = new Dictionary<string, Metadata>(StringComparer.Ordinal);
-        foreach (var key in workspace.GetMap(FilesMap).Keys)
+        var byPath = new Dictionary<string, WorkspaceEntry>(StringComparer.Ordinal);
+        foreach (var entry in Entries(workspace))
         {
-            if (IgnoredSuffixes.Any(s => key.EndsWith(s, StringComparison.Ordinal))) continue;
-            if (workspace.GetMap(FilesMap).Get(key) is AnyString { Value: var json } && TryParse(json, out var metadata)) entries[key] = metadata;
-        }
-        var byPath = new Dictionary<string, WorkspaceFile>(StringComparer.Ordinal);
-        foreach (var (key, metadata) in entries)
-        {
-            var path = ResolvePath(key, entries);
-            if (path == null || !DocumentId.IsValidPath(path, out _)) continue;
-            var file = new WorkspaceFile(key, path, metadata.Filename, metadata.Title, metadata.PartOf, metadata.Deleted, metadata.ModifiedAt);
+            if (entry.Path is not { } path) continue;
             if (!byPath.TryGetValue(path, out var existing)
-                || file.ModifiedAt > existing.ModifiedAt
-                || (file.ModifiedAt == existing.ModifiedAt && existing.Deleted && !file.Deleted))
+                || entry.Metadata.ModifiedAt > existing.Metadata.ModifiedAt
+                || (entry.Metadata.ModifiedAt == existing.Metadata.ModifiedAt && existing.Metadata.Deleted && !entry.Metadata.Deleted))
             {
-                byPath[path] = file;
+                byPath[path] = entry;
             }
         }
-        return [.. byPath.Values.OrderBy(f => f.Path, StringComparer.Ordinal)];
+        return [.. byPath.Values.OrderBy(e => e.Path, StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// Every entry whose value is readable FileMetadata (keys ending in <c>.tmp</c>, <c>.bak</c> or
+    /// <c>.swap</c> are ignored), sorted by key, with its resolved path when that is a valid
+    /// workspace-relative path. Not deduplicated: several keys may resolve to one path.
+    /// </summary>
+    public static IReadOnlyList<WorkspaceEntry> Entries(YDoc workspace)
+    {
+        var files = workspace.GetMap(FilesMap);
+        var entries = new Dictionary<string, FileMetadata>(StringComparer.Ordinal);
+        foreach (var key in files.Keys)
+        {
+            if (IgnoredSuffixes.Any(s => key.EndsWith(s, StringComparison.Ordinal))) continue;
+            if (files.Get(key) is AnyString { Value: var json } && FileMetadata.TryParse(json, out var metadata)) entries[key] = metadata;
+        }
+        return [.. entries
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => new WorkspaceEntry(e.Key, ResolvePath(e.Key, entries) is { } path && DocumentId.IsValidPath(path, out _) ? path : null, e.Value))];
+    }
+
+    /// <summary>
+    /// Writes <paramref name="metadata"/> under the path key <paramref name="path"/> (replacing the
+    /// whole value) and removes the legacy aliases <c>./path</c> and <c>/path</c>, as Diaryx's
+    /// <c>set_file</c> does. <paramref name="path"/> must be a valid workspace-relative path.
+    /// </summary>
+    public static void SetFile(YDoc workspace, string path, FileMetadata metadata)
+    {
+        if (!DocumentId.IsValidPath(path, out var error)) throw new ArgumentException(error, nameof(path));
+        var files = workspace.GetMap(FilesMap);
+        workspace.Transact(_ =>
+        {
+            files.Set(path, metadata.ToJson());
+            foreach (var alias in new[] { "./" + path, "/" + path })
+            {
+                if (files.ContainsKey(alias)) files.Delete(alias);
+            }
+        });
+    }
+
+    /// <summary>Rewrites the entry at <paramref name="key"/> (an existing key, kept as it is).</summary>
+    public static void SetEntry(YDoc workspace, string key, FileMetadata metadata) =>
+        workspace.GetMap(FilesMap).Set(key, metadata.ToJson());
 
     /// <summary>A key is a path if it contains a slash or ends with .md; anything else is a doc id.</summary>
     public static bool IsPathKey(string key) => key.Contains('/') || key.EndsWith(".md", StringComparison.Ordinal);
@@ -56,7 +98,7 @@ public static class WorkspaceFiles
     }
 
     /// <summary>A path key is its own path; a doc id's path joins the filenames up its <c>part_of</c> chain.</summary>
-    private static string? ResolvePath(string key, Dictionary<string, Metadata> entries)
+    private static string? ResolvePath(string key, Dictionary<string, FileMetadata> entries)
     {
         if (IsPathKey(key)) return NormalizePath(key);
         var names = new List<string>();
@@ -78,37 +120,4 @@ public static class WorkspaceFiles
         names.Reverse();
         return string.Join('/', names);
     }
-
-    private static bool TryParse(string json, out Metadata metadata)
-    {
-        metadata = null!;
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return false;
-            metadata = new Metadata(
-                Filename: LenientString(root, "filename") ?? "",
-                Title: LenientString(root, "title"),
-                PartOf: LenientString(root, "part_of"),
-                Deleted: root.TryGetProperty("deleted", out var deleted) && deleted.ValueKind == JsonValueKind.True,
-                ModifiedAt: root.TryGetProperty("modified_at", out var modified) && modified.TryGetInt64(out var ms) ? ms : 0);
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Strings as they are; numbers and booleans as their text (Diaryx reads these leniently).</summary>
-    private static string? LenientString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value)
-            ? value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-                _ => null,
-            }
-            : null;
 }
