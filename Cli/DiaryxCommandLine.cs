@@ -6,7 +6,7 @@ namespace Diaryx.Sync.Lite.Cli;
 
 /// <summary>
 /// The command tree of DESIGN.md §5: <c>[serve] [options]</c> (serve is the default command),
-/// <c>token create</c>, <c>--version</c> and <c>--help</c>. Parses, resolves settings (flag &gt;
+/// <c>token create</c>, <c>workspace export|import</c>, <c>--version</c> and <c>--help</c>. Parses, resolves settings (flag &gt;
 /// <c>DIARYX_*</c> environment &gt; appsettings.json &gt; default) and runs the chosen command.
 /// Any bad input ends with exit code 2 and one line <c>error: ...</c> on stderr.
 /// </summary>
@@ -97,6 +97,7 @@ internal sealed class DiaryxCommandLine
         root.Add(serve);
 
         root.Add(CreateTokenCommand());
+        root.Add(WorkspaceCommand.Create(Sources, _currentDirectory));
         return root;
     }
 

@@ -44,7 +44,7 @@ public sealed class BadValueTests : IDisposable
     [InlineData("error: Required argument missing for option: '--port'.", "--port")]
     [InlineData("error: Unrecognized command or argument '--prot'.", "--prot", "3030")]
     [InlineData("error: Unrecognized command or argument 'maybe'.", "--dev", "maybe")]
-    [InlineData("error: Unrecognized command or argument 'workspace'.", "workspace", "export", "w1")]
+    [InlineData("error: Option '--out' is required.", "workspace", "export", "w1")]
     [InlineData("error: Option '--email' is required.", "token", "create")]
     [InlineData("error: --email: 'nobody' is not an email address", "token", "create", "--email", "nobody")]
     [InlineData("error: --email: '' is not an email address", "token", "create", "--email", "")]
