@@ -246,7 +246,7 @@ public sealed class SnapshotImporter(SnapshotLimits? limits = null, TimeProvider
         var bytes = output.ToArray();
         // System.IO.Compression stops at the size the header declares and checks no CRC: a header that
         // lies (to slip past a size check, or to cut a file short) is caught here.
-        if (bytes.LongLength != entry.Length || Crc32.Compute(bytes) != entry.Crc32)
+        if (bytes.LongLength != entry.Length || System.IO.Hashing.Crc32.HashToUInt32(bytes) != entry.Crc32)
         {
             throw new SnapshotImportException(SnapshotImportError.InvalidArchive, $"'{name}' does not match the size or checksum in its header (corrupt or tampered)", name);
         }
