@@ -74,32 +74,8 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
         {
             throw new DocumentUnavailableException($"{docId}: could not be loaded", exception);
         }
-        var doc = new YDoc();
-        if (stored.Snapshot != null)
-        {
-            try
-            {
-                doc.ApplyUpdate(stored.Snapshot);
-            }
-            catch (YjsDecodeException exception)
-            {
-                // Never start empty over a snapshot we cannot read: that would overwrite it later.
-                throw new DocumentUnavailableException($"{docId}: the stored snapshot is unreadable", exception);
-            }
-        }
-        long bytes = 0;
-        foreach (var update in stored.Updates)
-        {
-            try
-            {
-                doc.ApplyUpdate(update.Data);
-            }
-            catch (YjsDecodeException exception)
-            {
-                Logger.SkippedLoggedUpdate(docId, update.Id, exception);
-            }
-            bytes += update.Data.Length;
-        }
+        var doc = stored.ToDoc(docId, (update, exception) => Logger.SkippedLoggedUpdate(docId, update.Id, exception));
+        var bytes = stored.Updates.Sum(u => (long)u.Data.Length);
         Logger.Loaded(docId, stored.Updates.Count);
         var lastLogId = stored.Updates.Count > 0 ? stored.Updates[^1].Id : 0;
         return new LiveDocument(this, docId, doc, lastLogId, stored.Updates.Count, bytes);

@@ -1,3 +1,5 @@
+using Diaryx.Sync.Lite.Yjs;
+
 namespace Diaryx.Sync.Lite.Documents;
 
 /// <summary>One logged update of a document.</summary>
@@ -7,6 +9,39 @@ public sealed record StoredUpdate(long Id, byte[] Data);
 public sealed record StoredDocument(byte[]? Snapshot, IReadOnlyList<StoredUpdate> Updates)
 {
     public static readonly StoredDocument Empty = new(null, []);
+
+    /// <summary>
+    /// The document as stored: the snapshot, then the log replayed in order. An unreadable snapshot
+    /// is an error (starting empty over it would overwrite it later); an unreadable log entry is
+    /// skipped and reported to <paramref name="skipped"/>.
+    /// </summary>
+    public YDoc ToDoc(string docId, Action<StoredUpdate, YjsDecodeException>? skipped = null)
+    {
+        var doc = new YDoc();
+        if (Snapshot != null)
+        {
+            try
+            {
+                doc.ApplyUpdate(Snapshot);
+            }
+            catch (YjsDecodeException exception)
+            {
+                throw new DocumentUnavailableException($"{docId}: the stored snapshot is unreadable", exception);
+            }
+        }
+        foreach (var update in Updates)
+        {
+            try
+            {
+                doc.ApplyUpdate(update.Data);
+            }
+            catch (YjsDecodeException exception)
+            {
+                skipped?.Invoke(update, exception);
+            }
+        }
+        return doc;
+    }
 }
 
 /// <summary>Who wrote an update: a device of a user, or a share-session guest.</summary>

@@ -59,30 +59,7 @@ public sealed class OfflineDocumentEditor(IDocumentStore store, UpdateAuthor? au
     private async Task<YDoc> LoadAsync(string docId, CancellationToken cancellationToken)
     {
         if (_loaded.TryGetValue(docId, out var loaded)) return loaded;
-        var stored = await store.LoadAsync(docId, cancellationToken);
-        var doc = new YDoc();
-        if (stored.Snapshot != null)
-        {
-            try
-            {
-                doc.ApplyUpdate(stored.Snapshot);
-            }
-            catch (YjsDecodeException exception)
-            {
-                throw new DocumentUnavailableException($"{docId}: the stored snapshot is unreadable", exception);
-            }
-        }
-        foreach (var update in stored.Updates)
-        {
-            try
-            {
-                doc.ApplyUpdate(update.Data);
-            }
-            catch (YjsDecodeException)
-            {
-                // Skipped, as the hub does when it loads a document.
-            }
-        }
+        var doc = (await store.LoadAsync(docId, cancellationToken)).ToDoc(docId); // unreadable log entries are skipped, as the hub does
         _loaded[docId] = doc;
         return doc;
     }
