@@ -79,12 +79,18 @@ internal static class ServeCommand
         services.AddSingleton(settings);
         services.AddDiaryxStorage(settings.DatabasePath, (int)settings.SessionExpiry.TotalDays);
         services.AddDocumentHub(new HubOptions { IdleUnload = settings.IdleUnload }, new SyncOptions());
+        services.AddHttpApi(settings);
 
         var app = builder.Build();
 
         // Endpoints.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
+        app.UseHttpApi();
         app.MapHealth();
+        app.MapAuth();
+        app.MapApi();
+        app.MapSessions();
+        app.MapMetrics();
         app.MapSyncV1(new SyncV1Options { Handshake = settings.V1Handshake });
         app.MapSyncV2();
 

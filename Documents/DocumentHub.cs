@@ -272,6 +272,60 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
         return loaded;
     }
 
+    /// <summary>Loaded documents with at least one peer.</summary>
+    public int ActiveCount => _documents.Values.Count(lazy =>
+        lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.PeerCount > 0);
+
+    /// <summary>
+    /// Closes the connection of every peer joined to a loaded document as a matching author (say, every
+    /// connection of a deleted account or device). Returns how many connections were closed.
+    /// </summary>
+    public async Task<int> DisconnectAsync(Func<UpdateAuthor, bool> matches, string reason)
+    {
+        var peers = new HashSet<IDocumentPeer>();
+        foreach (var document in await LoadedDocumentsAsync())
+        {
+            await document.Gate.WaitAsync();
+            try
+            {
+                if (!document.Closed) peers.UnionWith(document.PeersWhere(matches));
+            }
+            finally
+            {
+                document.Gate.Release();
+            }
+        }
+        foreach (var peer in peers) peer.Abort(reason);
+        return peers.Count;
+    }
+
+    /// <summary>
+    /// Drops the loaded documents whose id matches, without saving them (their stored data is about to
+    /// go). Their peers are told the document closed: to go on they must join again, and be authorised again.
+    /// </summary>
+    public async Task<int> CloseDocumentsAsync(Func<string, bool> matches)
+    {
+        var closed = 0;
+        foreach (var document in await LoadedDocumentsAsync())
+        {
+            if (!matches(document.Id)) continue;
+            await document.Gate.WaitAsync();
+            try
+            {
+                if (document.Closed) continue;
+                document.Closed = true;
+                RemoveEntry(document);
+                foreach (var peer in document.Peers.ToList()) peer.DocumentClosed(document.Id);
+                closed++;
+            }
+            finally
+            {
+                document.Gate.Release();
+            }
+        }
+        return closed;
+    }
+
     /// <summary>Forgets a document whose memory went ahead of storage (caller holds its gate).</summary>
     internal void Evict(LiveDocument document)
     {

@@ -205,6 +205,23 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             : RunRead(() => LogStats(docId));
     }
 
+    /// <summary>Size of every document's log together (for metrics): rows, bytes, newest id.</summary>
+    public Task<UpdateLogStats> GetLogTotalsAsync(CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<UpdateLogStats>(cancellationToken)
+            : RunRead(LogTotals);
+
+    private UpdateLogStats LogTotals()
+    {
+        using var connection = _database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*), coalesce(sum(length(data)), 0), max(id) FROM updates;";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var count = reader.GetInt64(0);
+        return count == 0 ? UpdateLogStats.Empty : new UpdateLogStats(count, reader.GetInt64(1), reader.GetInt64(2));
+    }
+
     private UpdateLogStats LogStats(string docId)
     {
         using var connection = _database.OpenConnection();

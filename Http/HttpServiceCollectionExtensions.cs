@@ -1,0 +1,46 @@
+using Diaryx.Sync.Lite.Configuration;
+
+namespace Diaryx.Sync.Lite.Http;
+
+public static class HttpServiceCollectionExtensions
+{
+    /// <summary>
+    /// What the HTTP API needs: source-generated JSON, CORS from <see cref="ServerSettings.CorsOrigins"/>,
+    /// the connection counter, account deletion and, when SMTP is configured, the magic-link mailer.
+    /// </summary>
+    public static IServiceCollection AddHttpApi(this IServiceCollection services, ServerSettings settings)
+    {
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, HttpJsonContext.Web);
+            options.SerializerOptions.Encoder = HttpJsonContext.Web.Options.Encoder;
+        });
+        services.AddCors(options => options.AddDefaultPolicy(policy =>
+        {
+            // Upstream: the exact origin list, with credentials. "*" allows any origin, without credentials
+            // (reflecting every origin with credentials would let any site act for a signed-in user).
+            if (settings.CorsOrigins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins([.. settings.CorsOrigins]).AllowCredentials();
+            }
+
+            policy.WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS").WithHeaders("Authorization", "Content-Type");
+        }));
+        services.AddSingleton<ConnectionCounter>();
+        services.AddSingleton<AccountDeletion>();
+        if (settings.Smtp is { } smtp)
+        {
+            services.AddSingleton(provider => new MagicLinkMailer(smtp, settings.MagicLinkExpiry, provider.GetRequiredService<ILogger<MagicLinkMailer>>()));
+        }
+
+        return services;
+    }
+
+    /// <summary>CORS and connection counting; call after <c>UseWebSockets</c>, before the endpoints.</summary>
+    public static IApplicationBuilder UseHttpApi(this IApplicationBuilder app) =>
+        app.UseCors().UseConnectionCounting();
+}
