@@ -79,6 +79,7 @@ internal static class ServeCommand
         services.AddSingleton(settings);
         services.AddDiaryxStorage(settings.DatabasePath, (int)settings.SessionExpiry.TotalDays);
         services.AddDocumentHub(new HubOptions { IdleUnload = settings.IdleUnload }, new SyncOptions());
+        services.AddHostedService<WorkspaceMirror>(); // after the hub, so it stops (and flushes) first
         services.AddHttpApi(settings);
 
         var app = builder.Build();

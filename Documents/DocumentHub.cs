@@ -23,6 +23,11 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
 
     public HubMetrics Metrics { get; } = new();
 
+    /// <summary>Raised (under the document's gate: handlers must only take note) after a change was stored and relayed.</summary>
+    public event Action<string>? DocumentChanged;
+
+    internal void OnChanged(string docId) => DocumentChanged?.Invoke(docId);
+
     public int LoadedCount => _documents.Count;
 
     /// <summary>Runs <paramref name="action"/> on the loaded document, holding its gate.</summary>

@@ -193,6 +193,7 @@ public sealed class LiveDocument
         LogCount++;
         LogBytes += update.Length;
         Broadcast(Messages.Update(update), except);
+        _hub.OnChanged(Id);
         if (LogCount >= _hub.Options.CompactAfterUpdates || LogBytes >= _hub.Options.CompactAfterBytes) await CompactAsync(cancellationToken);
     }
 

@@ -14,6 +14,9 @@ public sealed record SnapshotExport(byte[] Zip, IReadOnlyList<string> Paths, int
     public int FilesExported => Paths.Count;
 }
 
+/// <summary>A workspace's live files as markdown (path, text), sorted by path, and what was left out.</summary>
+public sealed record RenderedWorkspace(IReadOnlyList<(string Path, string Content)> Files, int SkippedDeleted, int SkippedUnresolved);
+
 /// <summary>
 /// Workspace → snapshot zip, byte for byte as Diaryx's <c>export_snapshot_zip</c> (reference/http-storage.md
 /// §7.1), except that the entry order is deterministic (sorted by path) where upstream's followed a
@@ -40,6 +43,25 @@ public static class SnapshotExporter
     /// </summary>
     public static async Task<SnapshotExport> ExportAsync(IDocumentEditor editor, string workspaceId, CancellationToken cancellationToken = default)
     {
+        var rendered = await RenderAsync(editor, workspaceId, cancellationToken);
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Utf8))
+        {
+            foreach (var (path, content) in rendered.Files)
+            {
+                var entry = archive.CreateEntry(path, CompressionLevel.Optimal);
+                entry.LastWriteTime = EntryTime;
+                entry.ExternalAttributes = UnixFileMode0644;
+                await using var stream = entry.Open();
+                await stream.WriteAsync(Utf8.GetBytes(content), cancellationToken);
+            }
+        }
+        return new SnapshotExport(zip.ToArray(), [.. rendered.Files.Select(f => f.Path)], rendered.SkippedDeleted, rendered.SkippedUnresolved);
+    }
+
+    /// <summary>Every live file of the workspace as its path and markdown text (what the zip and the mirror hold), sorted by path.</summary>
+    public static async Task<RenderedWorkspace> RenderAsync(IDocumentEditor editor, string workspaceId, CancellationToken cancellationToken = default)
+    {
         var (entries, listed) = await editor.ReadAsync(
             DocumentId.Workspace(workspaceId).ToString(),
             doc => (WorkspaceFiles.Entries(doc), WorkspaceFiles.ListEntries(doc)),
@@ -51,32 +73,19 @@ public static class SnapshotExporter
 
         var skippedUnresolved = entries.Count(e => e.Path == null && !e.Metadata.Deleted);
         var skippedDeleted = 0;
-        var paths = new List<string>();
-        using var zip = new MemoryStream();
-        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Utf8))
+        var files = new List<(string Path, string Content)>();
+        foreach (var (key, path, metadata) in listed)
         {
-            foreach (var (key, path, metadata) in listed)
+            if (metadata.Deleted)
             {
-                if (metadata.Deleted)
-                {
-                    skippedDeleted++;
-                    continue;
-                }
-                var body = await ReadBodyAsync(editor, workspaceId, path!, cancellationToken);
-                if (body.Length == 0 && key != path) body = await ReadBodyAsync(editor, workspaceId, key, cancellationToken);
-                var content = SnapshotMarkdown.Format(metadata, body, Resolve);
-
-                var entry = archive.CreateEntry(path!, CompressionLevel.Optimal);
-                entry.LastWriteTime = EntryTime;
-                entry.ExternalAttributes = UnixFileMode0644;
-                await using (var stream = entry.Open())
-                {
-                    await stream.WriteAsync(Utf8.GetBytes(content), cancellationToken);
-                }
-                paths.Add(path!);
+                skippedDeleted++;
+                continue;
             }
+            var body = await ReadBodyAsync(editor, workspaceId, path!, cancellationToken);
+            if (body.Length == 0 && key != path) body = await ReadBodyAsync(editor, workspaceId, key, cancellationToken);
+            files.Add((path!, SnapshotMarkdown.Format(metadata, body, Resolve)));
         }
-        return new SnapshotExport(zip.ToArray(), paths, skippedDeleted, skippedUnresolved);
+        return new RenderedWorkspace(files, skippedDeleted, skippedUnresolved);
     }
 
     private static Task<string> ReadBodyAsync(IDocumentEditor editor, string workspaceId, string path, CancellationToken cancellationToken) =>

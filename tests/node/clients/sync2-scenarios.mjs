@@ -206,6 +206,20 @@ const scenarios = {
     return { observed: observer.doc(id).getText('body').length, slowClosed: slow.closed }
   },
 
+  /** Marks a file of the workspace as deleted (Diaryx's soft delete). */
+  async markDeleted ({ url, token, workspace, path }) {
+    const client = await connect(withToken(url, token), 'deleter')
+    client.open(ws(workspace))
+    await client.waitText((t) => t.type === 'file_manifest', 'file_manifest')
+    client.sendText({ type: 'FilesReady' })
+    await client.waitSynced(ws(workspace))
+    const files = client.doc(ws(workspace)).getMap('files')
+    files.set(path, JSON.stringify({ ...JSON.parse(files.get(path)), deleted: true, modified_at: Date.now() }))
+    await sleep(200)
+    await client.close()
+    return { deleted: path }
+  },
+
   /** A guest of a read-only share session tries to change the workspace and a body. */
   async readonly ({ url, token, workspace, session }) {
     const owner = await connect(withToken(url, token), 'owner')
