@@ -1,3 +1,4 @@
+using Diaryx.Sync.Lite.Configuration;
 using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
 
@@ -6,10 +7,11 @@ namespace Diaryx.Sync.Lite.Http;
 /// <summary>
 /// Removes an account and everything it owns: the account rows (devices, sessions, workspaces and
 /// share sessions go by cascade), the live connections of the user, the live documents of its
-/// workspaces (their other peers, guests, are told the document closed and cannot rejoin) and
-/// their stored snapshots and update logs.
+/// workspaces (their other peers, guests, are told the document closed and cannot rejoin), their
+/// stored snapshots and update logs, and their markdown mirror folders.
 /// </summary>
-public sealed class AccountDeletion(SqliteAccountStore accounts, SqliteDocumentStore documents, DocumentHub hub, ILogger<AccountDeletion> logger)
+public sealed class AccountDeletion(
+    SqliteAccountStore accounts, SqliteDocumentStore documents, DocumentHub hub, ServerSettings settings, ILogger<AccountDeletion> logger)
 {
     public async Task DeleteAsync(string userId, CancellationToken cancellationToken)
     {
@@ -30,7 +32,32 @@ public sealed class AccountDeletion(SqliteAccountStore accounts, SqliteDocumentS
                 count++;
             }
 
+            DeleteMirror(workspaceId);
             logger.LogInformation("Deleted workspace {WorkspaceId} of a deleted account ({Count} documents)", workspaceId, count);
+        }
+
+        if (workspaces.Count > 0)
+        {
+            // A mirror write already scheduled for a recent change may still recreate an (empty) folder.
+            _ = Task.Delay(WorkspaceMirror.QuietPeriod * 2, CancellationToken.None)
+                .ContinueWith(_ => { foreach (var workspaceId in workspaces) DeleteMirror(workspaceId); }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Removes <c>&lt;workspaces-dir&gt;/&lt;wsid&gt;/</c>, the workspace's markdown mirror.</summary>
+    private void DeleteMirror(string workspaceId)
+    {
+        if (!DocumentId.IsValidWorkspaceId(workspaceId, out _)) return;
+        var root = Path.GetFullPath(settings.WorkspacesDir);
+        var folder = Path.GetFullPath(Path.Combine(root, workspaceId));
+        if (!folder.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return;
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Could not remove the mirror folder of deleted workspace {WorkspaceId}: {Error}", workspaceId, e.Message);
         }
     }
 }

@@ -393,4 +393,24 @@ public sealed class AuthEndpointTests(DevServer fixture) : IClassFixture<DevServ
         Assert.Equal((false, 0), await fixture.Server.StoredAsync(bodyDoc));
         Assert.Equal((false, 0), await fixture.Server.StoredAsync($"workspace:{owner.WorkspaceId}"));
     }
+
+    [Fact]
+    public async Task Deleting_the_account_removes_its_markdown_mirror()
+    {
+        var user = await _http.SignInAsync();
+        await fixture.Server.RunV2ScenarioAsync("write", new { url = fixture.Server.SyncV2Url, token = user.Token, workspace = user.WorkspaceId, count = 2 });
+        var mirror = Path.Combine(fixture.Server.Process.DataDir, "workspaces", user.WorkspaceId);
+        for (var i = 0; i < 200 && !(Directory.Exists(mirror) && Directory.EnumerateFiles(mirror, "*.md", SearchOption.AllDirectories).Any()); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(Directory.Exists(mirror), $"the mirror was not written: {mirror}");
+
+        using var deleted = await _http.SendAsync(HttpMethod.Delete, "auth/account", user.Token);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.False(Directory.Exists(mirror));
+        await Task.Delay(TimeSpan.FromSeconds(5)); // past any mirror write that was still due
+        Assert.False(Directory.Exists(mirror));
+    }
 }
