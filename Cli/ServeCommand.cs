@@ -90,6 +90,7 @@ internal static class ServeCommand
         app.MapHealth();
         app.MapAuth();
         app.MapApi();
+        app.MapSnapshots();
         app.MapSessions();
         app.MapMetrics();
         app.MapSyncV1(new SyncV1Options { Handshake = settings.V1Handshake });

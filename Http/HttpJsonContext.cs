@@ -28,6 +28,7 @@ namespace Diaryx.Sync.Lite.Http;
 [JsonSerializable(typeof(SessionInfoResponse))]
 [JsonSerializable(typeof(UpdateSessionRequest))]
 [JsonSerializable(typeof(UpdateSessionResponse))]
+[JsonSerializable(typeof(SnapshotImportResponse))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -69,3 +69,6 @@ public static class Rfc3339
     public static string Format(DateTimeOffset value) =>
         value.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'+00:00'", CultureInfo.InvariantCulture);
 }
+
+/// <summary>Answer to a snapshot import.</summary>
+public sealed record SnapshotImportResponse(int FilesImported);

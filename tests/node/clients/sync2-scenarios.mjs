@@ -220,6 +220,18 @@ const scenarios = {
     return { deleted: path }
   },
 
+  /** Connects to a body and waits until it reads `expected` (changed by someone else meanwhile). */
+  async awaitBody ({ url, token, workspace, path, expected, timeout = 30000 }) {
+    const client = await connect(withToken(url, token), 'watcher')
+    const id = body(workspace, path)
+    client.open(id)
+    await client.waitSynced(id)
+    process.stderr.write('ready\n')
+    await waitFor(() => client.doc(id).getText('body').toString() === expected, `${path} reads the expected text`, timeout)
+    await client.close()
+    return { text: expected }
+  },
+
   /** A guest of a read-only share session tries to change the workspace and a body. */
   async readonly ({ url, token, workspace, session }) {
     const owner = await connect(withToken(url, token), 'owner')
