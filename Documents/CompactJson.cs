@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Diaryx.Sync.Lite.Yjs.Lib0;
 
 namespace Diaryx.Sync.Lite.Documents;
 
@@ -12,36 +12,8 @@ namespace Diaryx.Sync.Lite.Documents;
 /// </summary>
 internal static class CompactJson
 {
-    /// <summary>Appends <paramref name="value"/> as a JSON string literal.</summary>
-    public static StringBuilder AppendString(StringBuilder builder, string value)
-    {
-        builder.Append('"');
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            switch (c)
-            {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\r': builder.Append("\\r"); break;
-                case '\t': builder.Append("\\t"); break;
-                case '\b': builder.Append("\\b"); break;
-                case '\f': builder.Append("\\f"); break;
-                default:
-                    if (c < 0x20 || IsLoneSurrogate(value, i))
-                    {
-                        builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        builder.Append(c);
-                    }
-                    break;
-            }
-        }
-        return builder.Append('"');
-    }
+    /// <summary>Appends <paramref name="value"/> as a JSON string literal (escaped exactly as <c>JSON.stringify</c> does).</summary>
+    public static StringBuilder AppendString(StringBuilder builder, string value) => JsJson.AppendString(builder, value);
 
     /// <summary>The JSON string literal of <paramref name="value"/>.</summary>
     public static string String(string value) => AppendString(new StringBuilder(value.Length + 2), value).ToString();
@@ -85,13 +57,5 @@ internal static class CompactJson
     {
         using var document = JsonDocument.Parse(rawJson);
         return AppendElement(new StringBuilder(rawJson.Length), document.RootElement).ToString();
-    }
-
-    private static bool IsLoneSurrogate(string value, int index)
-    {
-        var c = value[index];
-        if (char.IsHighSurrogate(c)) return index + 1 >= value.Length || !char.IsLowSurrogate(value[index + 1]);
-        if (char.IsLowSurrogate(c)) return index == 0 || !char.IsHighSurrogate(value[index - 1]);
-        return false;
     }
 }

@@ -36,7 +36,7 @@ public static class JsJson
             case AnyBigInt:
                 throw new InvalidOperationException("Do not know how to serialize a BigInt");
             case AnyString s:
-                WriteString(builder, s.Value);
+                AppendString(builder, s.Value);
                 break;
             case AnyBytes bytes:
                 // A Uint8Array stringifies as an object of its indexes.
@@ -65,7 +65,7 @@ public static class JsJson
                     if (item is AnyUndefined) continue;
                     if (!first) builder.Append(',');
                     first = false;
-                    WriteString(builder, key);
+                    AppendString(builder, key);
                     builder.Append(':');
                     Write(builder, item, depth + 1);
                 }
@@ -74,7 +74,8 @@ public static class JsJson
         }
     }
 
-    private static void WriteString(StringBuilder builder, string value)
+    /// <summary>Appends <paramref name="value"/> as <c>JSON.stringify</c> writes a string: only <c>"</c>, <c>\</c>, control characters and lone surrogates escaped.</summary>
+    public static StringBuilder AppendString(StringBuilder builder, string value)
     {
         builder.Append('"');
         for (var i = 0; i < value.Length; i++)
@@ -113,7 +114,7 @@ public static class JsJson
                     break;
             }
         }
-        builder.Append('"');
+        return builder.Append('"');
     }
 
     /// <summary>Parses JSON text like <c>JSON.parse</c>; malformed text is a <see cref="YjsDecodeException"/>.</summary>
