@@ -1,0 +1,193 @@
+// Scenarios for the reliability tests (tests/Diaryx.Sync.Lite.Tests/Reliability): clients that keep
+// writing while the C# test kills or stops the server, and a reader that checks what survived.
+// Run as `node clients/crash-scenarios.mjs <scenario> '<json args>'`; prints one JSON line.
+//
+// Every edit inserts a unique token `<round>.<client>.<n>;` at the end of the Y.Text `body` of a
+// document. A token that a client finds in its copy of a document and did not write itself came
+// from the server, i.e. the server relayed it (or served it from storage): such tokens are
+// "observed", and every observed token must still be there after the server restarts.
+//
+// Common args: v2url (ws://127.0.0.1:<port>/sync2), base (ws://127.0.0.1:<port>), token, workspace,
+// docs (body documents crash/d<i>.md, i < docs), v1docs (how many of them a /sync client also edits).
+
+import { V2Client, waitFor, sleep } from './v2client.mjs'
+import { V1Client } from './v1client.mjs'
+import WebSocket from 'ws'
+
+const [scenario, rawArgs] = process.argv.slice(2)
+const args = JSON.parse(rawArgs ?? '{}')
+
+const withToken = (url, token) => `${url}?token=${encodeURIComponent(token)}`
+const path = (i) => `crash/d${i}.md`
+const body = (workspace, i) => `body:${workspace}/${path(i)}`
+const tokensOf = (text) => text.split(';').filter((t) => t.length > 0)
+
+/** Tries a WebSocket upgrade: { status: 101 } when accepted (then closed), else the HTTP status and body. */
+const upgrade = (url) => new Promise((resolve, reject) => {
+  const socket = new WebSocket(url)
+  socket.on('unexpected-response', (_request, response) => {
+    let text = ''
+    response.on('data', (chunk) => { text += chunk })
+    response.on('end', () => { resolve({ status: response.statusCode, text }); socket.terminate() })
+  })
+  socket.on('open', () => { socket.close(); resolve({ status: 101 }) })
+  socket.on('error', (error) => { if (!String(error).includes('Unexpected server response')) reject(error) })
+})
+
+/** Connects, or returns null when the server is already gone. */
+const tryConnect = async (client) => {
+  try {
+    return await client.connect()
+  } catch {
+    return null
+  }
+}
+
+const scenarios = {
+  /**
+   * Two /sync2 writers, one /sync2 observer and one /sync multiplexed writer edit `docs` documents
+   * until their sockets close (the server was killed or stopped) or `maxMs` passes. Returns, per
+   * document, the tokens some client received from the server.
+   */
+  async churn ({ v2url, base, token, workspace, docs = 16, v1docs = 4, round = 0, maxMs = 15000, intervalMs = 4 }) {
+    const started = Date.now()
+    const v2 = ['w0', 'w1', 'obs'].map((name) => new V2Client(withToken(v2url, token), { name }))
+    const v1 = new V1Client(`${base}/sync?doc=${encodeURIComponent(workspace)}&token=${encodeURIComponent(token)}&multiplexed=true`, { name: 'v1', kind: 'multiplexed' })
+    const clients = []
+    for (const client of [...v2, v1]) if (await tryConnect(client)) clients.push(client)
+    const written = new Map(clients.map((c) => [c, new Set()]))
+    const keyOf = (client, i) => client instanceof V1Client ? path(i) : body(workspace, i)
+    const docCount = (client) => client instanceof V1Client ? v1docs : docs
+    for (const client of clients) {
+      for (let i = 0; i < docCount(client); i++) {
+        if (!client.closed) client.open(keyOf(client, i))
+      }
+    }
+    const alive = () => clients.length > 0 && clients.every((c) => !c.closed)
+    const writers = clients.filter((c) => c.name !== 'obs')
+    let n = 0
+    // Write until a socket closes. A document's edits start once its client has synced it.
+    while (alive() && Date.now() - started < maxMs) {
+      for (const client of writers) {
+        const i = n % docCount(client)
+        const entry = client.docs.get(keyOf(client, i))
+        if (!entry?.synced) continue
+        const tokenText = `${round}.${client.name}.${n}`
+        written.get(client).add(tokenText)
+        const text = entry.doc.getText('body')
+        text.insert(text.length, `${tokenText};`)
+      }
+      n++
+      await sleep(intervalMs)
+    }
+    const killed = !alive()
+    // Whatever was already on its way to us still arrives before the close is seen; give stragglers a moment.
+    await sleep(50)
+    const observed = {}
+    for (const client of clients) {
+      for (let i = 0; i < docCount(client); i++) {
+        const entry = client.docs.get(keyOf(client, i))
+        if (!entry) continue
+        const docId = body(workspace, i)
+        const seen = tokensOf(entry.doc.getText('body').toString()).filter((t) => !written.get(client).has(t))
+        observed[docId] ??= []
+        observed[docId].push(...seen)
+      }
+    }
+    for (const docId of Object.keys(observed)) observed[docId] = [...new Set(observed[docId])]
+    if (!killed) await Promise.all(clients.map((c) => c.close()))
+    const closeCodes = clients.map((c) => c.closeCode ?? null)
+    return { killed, observed, written: [...written.values()].reduce((sum, s) => sum + s.size, 0), closeCodes, connected: clients.length }
+  },
+
+  /** Opens every document on a fresh /sync2 socket and returns its tokens. */
+  async read ({ v2url, token, workspace, docs = 16 }) {
+    const client = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
+    for (let i = 0; i < docs; i++) client.open(body(workspace, i))
+    const tokens = {}
+    for (let i = 0; i < docs; i++) {
+      await client.waitSynced(body(workspace, i), 20000)
+      tokens[body(workspace, i)] = tokensOf(client.doc(body(workspace, i)).getText('body').toString())
+    }
+    await client.close()
+    return { tokens }
+  },
+
+  /** A message over the frame limit closes that socket with 1009; the other socket and the document are unaffected. */
+  async frameLimit ({ v2url, token, workspace, limit }) {
+    const id = `body:${workspace}/limits/frame.md`
+    const a = await new V2Client(withToken(v2url, token), { name: 'a' }).connect()
+    const b = await new V2Client(withToken(v2url, token), { name: 'b' }).connect()
+    a.open(id)
+    b.open(id)
+    await a.waitSynced(id)
+    await b.waitSynced(id)
+    a.doc(id).getText('body').insert(0, 'before;')
+    await waitFor(() => b.doc(id).getText('body').toString() === 'before;', 'b sees a\'s edit')
+    a.send(id, Buffer.alloc(limit + 1, 7))
+    await waitFor(() => a.closed, 'a closed for its oversized frame')
+    b.doc(id).getText('body').insert(7, 'after;')
+    const fresh = await new V2Client(withToken(v2url, token), { name: 'fresh' }).connect()
+    fresh.open(id)
+    await fresh.waitSynced(id)
+    await waitFor(() => fresh.doc(id).getText('body').toString() === 'before;after;', 'fresh sees both edits')
+    const result = { closeCode: a.closeCode, closeReason: a.closeReason, bOpen: !b.closed, text: fresh.doc(id).getText('body').toString() }
+    await Promise.all([b.close(), fresh.close()])
+    return result
+  },
+
+  /** Opening more documents than the limit: the extra ones get an error text, the socket and its documents keep working. */
+  async docLimit ({ v2url, token, workspace, limit, extra = 3 }) {
+    const a = await new V2Client(withToken(v2url, token), { name: 'a' }).connect()
+    const ids = [...Array(limit + extra)].map((_, i) => `body:${workspace}/limits/many/${i}.md`)
+    for (const id of ids) a.open(id)
+    const refused = () => a.texts.filter((t) => t.type === 'error' && ids.includes(t.doc))
+    await waitFor(() => ids.slice(0, limit).every((id) => a.docs.get(id).synced) && refused().length === extra, 'the first documents synced and the rest refused', 30000)
+    const synced = ids.filter((id) => a.docs.get(id).synced).length
+    a.doc(ids[0]).getText('body').insert(0, 'still works')
+    const b = await new V2Client(withToken(v2url, token), { name: 'b' }).connect()
+    b.open(ids[0])
+    b.open(ids[limit]) // refused on a, fine on another socket
+    await waitFor(() => b.docs.get(ids[0]).synced && b.docs.get(ids[limit]).synced && b.doc(ids[0]).getText('body').toString() === 'still works', 'b sees a\'s edit and opens the refused document')
+    const result = { synced, refused: refused().map((t) => ({ doc: t.doc, message: t.message })), open: !a.closed }
+    await Promise.all([a.close(), b.close()])
+    return result
+  },
+
+  /** `limit` sockets are accepted, the next upgrade gets 503 with a text; a freed slot is usable again. */
+  async connectionLimit ({ v2url, base, token, workspace, limit }) {
+    const clients = []
+    for (let i = 0; i < limit; i++) clients.push(await new V2Client(withToken(v2url, token), { name: `c${i}` }).connect())
+    const refusedV2 = await upgrade(withToken(v2url, token))
+    const refusedV1 = await upgrade(`${base}/sync?doc=${encodeURIComponent(workspace)}&token=${encodeURIComponent(token)}`)
+    // The connections already open are unaffected.
+    const id = `body:${workspace}/limits/connections.md`
+    clients[0].open(id)
+    clients[1].open(id)
+    await clients[0].waitSynced(id)
+    await clients[1].waitSynced(id)
+    clients[0].doc(id).getText('body').insert(0, 'shared')
+    await waitFor(() => clients[1].doc(id).getText('body').toString() === 'shared', 'c1 sees c0\'s edit')
+    await clients.pop().close()
+    let again = null
+    for (let attempt = 0; attempt < 50 && again?.status !== 101; attempt++) {
+      again = await upgrade(withToken(v2url, token))
+      if (again.status !== 101) await sleep(50)
+    }
+    await Promise.all(clients.map((c) => c.close()))
+    return { refusedV2, refusedV1, again: again.status }
+  },
+}
+
+const run = scenarios[scenario]
+if (!run) {
+  console.error(`unknown scenario ${scenario}; known: ${Object.keys(scenarios).join(', ')}`)
+  process.exit(2)
+}
+run(args).then((result) => {
+  process.stdout.write(JSON.stringify(result) + '\n')
+  process.exit(0)
+}, (error) => {
+  console.error(error?.stack ?? String(error))
+  process.exit(1)
+})
