@@ -78,7 +78,11 @@ internal static class ServeCommand
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddDiaryxStorage(settings.DatabasePath, (int)settings.SessionExpiry.TotalDays);
-        services.AddDocumentHub(new HubOptions { IdleUnload = settings.IdleUnload }, new SyncOptions());
+        services.AddDocumentHub(new HubOptions { IdleUnload = settings.IdleUnload }, new SyncOptions
+        {
+            MaxMessageBytes = settings.Limits.MaxFrameBytes,
+            MaxDocumentsPerConnection = settings.Limits.MaxDocsPerConnection,
+        });
         services.AddHostedService<WorkspaceMirror>(); // after the hub, so it stops (and flushes) first
         services.AddHttpApi(settings);
 

@@ -37,6 +37,10 @@ internal sealed class ServeOptions
         Add(SettingKeys.IdleUnloadSeconds, "<n>", $"Unload a document after this many idle seconds; 0 keeps every document loaded [default: {ServerSettingsParser.DefaultIdleUnloadSeconds}]");
         Add(SettingKeys.V1Handshake, "<on|off>", "Files-Ready handshake on /sync metadata sockets [default: on]");
         Add(SettingKeys.LogLevel, "<level>", $"Minimum log level: {string.Join(", ", ServerSettingsParser.LogLevels)} [default: the Logging section of appsettings.json]");
+        Add(SettingKeys.MaxFrameBytes, "<n>", $"Largest WebSocket message in bytes; bigger ones close the socket with 1009 [default: {ServerLimits.DefaultMaxFrameBytes}]");
+        Add(SettingKeys.MaxDocsPerConnection, "<n>", $"Documents one WebSocket may have open [default: {ServerLimits.DefaultMaxDocsPerConnection}]");
+        Add(SettingKeys.MaxConnections, "<n>", $"Open WebSocket connections; more upgrades get HTTP 503 [default: {ServerLimits.DefaultMaxConnections}]");
+        Add(SettingKeys.MaxUploadBytes, "<n>", $"Largest snapshot zip upload in bytes; bigger ones get 413 [default: {ServerLimits.DefaultMaxUploadBytes}]");
     }
 
     /// <summary>Adds every option to <paramref name="command"/> (the same instances can sit on several commands).</summary>

@@ -39,10 +39,28 @@ public sealed record ServerSettings(
     bool V1Handshake,
     LogLevel? LogLevel)
 {
+    /// <summary>Frame, document, connection and upload limits (<c>--max-*</c>).</summary>
+    public ServerLimits Limits { get; init; } = ServerLimits.Default;
+
     /// <summary>The URL Kestrel binds, e.g. <c>http://127.0.0.1:3030</c> (IPv6 literals bracketed).</summary>
     public string ListenUrl => Host.Contains(':') && !Host.StartsWith('[')
         ? $"http://[{Host}]:{Port}"
         : $"http://{Host}:{Port}";
+}
+
+/// <summary>The limits of <c>serve</c> (README "Limits"); each has a flag and a default.</summary>
+/// <param name="MaxFrameBytes">Largest WebSocket message (<c>--max-frame-bytes</c>); a bigger one closes the socket with 1009.</param>
+/// <param name="MaxDocsPerConnection">Documents one WebSocket may have open (<c>--max-docs-per-connection</c>); more are refused with an error text.</param>
+/// <param name="MaxConnections">Open WebSocket connections (<c>--max-connections</c>); more upgrades get HTTP 503.</param>
+/// <param name="MaxUploadBytes">Largest snapshot zip accepted by <c>POST /api/workspaces/{id}/snapshot</c> (<c>--max-upload-bytes</c>); bigger ones get 413.</param>
+public sealed record ServerLimits(int MaxFrameBytes, int MaxDocsPerConnection, int MaxConnections, long MaxUploadBytes)
+{
+    public const int DefaultMaxFrameBytes = 16 << 20;
+    public const int DefaultMaxDocsPerConnection = 10_000;
+    public const int DefaultMaxConnections = 10_000;
+    public const long DefaultMaxUploadBytes = 64L << 20;
+
+    public static ServerLimits Default { get; } = new(DefaultMaxFrameBytes, DefaultMaxDocsPerConnection, DefaultMaxConnections, DefaultMaxUploadBytes);
 }
 
 /// <summary>SMTP delivery of magic links (<c>--smtp-*</c>). Port 465 means implicit TLS, other ports STARTTLS.</summary>

@@ -23,6 +23,13 @@ internal static class ServerSettingsParser
     public const int MaxMagicLinkExpiryMinutes = 1440;
     public const int MaxIdleUnloadSeconds = 604800;
 
+    public const int MinFrameBytes = 1024;
+    public const int MaxFrameBytes = 1 << 30;
+    public const int MaxDocsPerConnection = 1_000_000;
+    public const int MaxConnections = 1_000_000;
+    public const long MinUploadBytes = 1024;
+    public const long MaxUploadBytes = 16L << 30;
+
     /// <summary>Level names accepted by <c>--log-level</c> (case-insensitive).</summary>
     public static readonly IReadOnlyList<LogLevel> LogLevels =
         [LogLevel.Trace, LogLevel.Debug, LogLevel.Information, LogLevel.Warning, LogLevel.Error, LogLevel.Critical, LogLevel.None];
@@ -56,8 +63,25 @@ internal static class ServerSettingsParser
 
         return new ServerSettings(
             host, port, databasePath, workspacesDir, appBaseUrl, corsOrigins, dev, smtp,
-            sessionExpiry, magicLinkExpiry, idleUnload, v1Handshake, logLevel);
+            sessionExpiry, magicLinkExpiry, idleUnload, v1Handshake, logLevel)
+        {
+            Limits = ParseLimits(sources),
+        };
     }
+
+    private static ServerLimits ParseLimits(SettingSources sources) => new(
+        sources.Get(SettingKeys.MaxFrameBytes) is { } rawFrame
+            ? ParseInteger(rawFrame, MinFrameBytes, MaxFrameBytes, "a number of bytes")
+            : ServerLimits.DefaultMaxFrameBytes,
+        sources.Get(SettingKeys.MaxDocsPerConnection) is { } rawDocs
+            ? ParseInteger(rawDocs, 1, MaxDocsPerConnection, "a number of documents")
+            : ServerLimits.DefaultMaxDocsPerConnection,
+        sources.Get(SettingKeys.MaxConnections) is { } rawConnections
+            ? ParseInteger(rawConnections, 1, MaxConnections, "a number of connections")
+            : ServerLimits.DefaultMaxConnections,
+        sources.Get(SettingKeys.MaxUploadBytes) is { } rawUpload
+            ? ParseLong(rawUpload, MinUploadBytes, MaxUploadBytes, "a number of bytes")
+            : ServerLimits.DefaultMaxUploadBytes);
 
     /// <summary><c>--db</c> as an absolute path (also used by <c>token create</c>).</summary>
     public static string ParseDatabasePath(SettingSources sources, string currentDirectory)
@@ -110,6 +134,11 @@ internal static class ServerSettingsParser
 
     private static int ParseInteger(RawSetting raw, int min, int max, string what) =>
         int.TryParse(raw.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw raw.Invalid($"is not {what} ({min}-{max})");
+
+    private static long ParseLong(RawSetting raw, long min, long max, string what) =>
+        long.TryParse(raw.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
             : throw raw.Invalid($"is not {what} ({min}-{max})");
 

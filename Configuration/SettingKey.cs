@@ -63,11 +63,16 @@ internal static class SettingKeys
     public static readonly SettingKey IdleUnloadSeconds = new("idle-unload-seconds");
     public static readonly SettingKey V1Handshake = new("v1-handshake");
     public static readonly SettingKey LogLevel = new("log-level");
+    public static readonly SettingKey MaxFrameBytes = new("max-frame-bytes");
+    public static readonly SettingKey MaxDocsPerConnection = new("max-docs-per-connection");
+    public static readonly SettingKey MaxConnections = new("max-connections");
+    public static readonly SettingKey MaxUploadBytes = new("max-upload-bytes");
 
     public static IReadOnlyList<SettingKey> All { get; } =
     [
         Host, Port, Db, WorkspacesDir, AppBaseUrl, CorsOrigins, Dev,
         SmtpHost, SmtpPort, SmtpUsername, SmtpPassword, SmtpFromEmail, SmtpFromName,
         SessionExpiryDays, MagicLinkExpiryMinutes, IdleUnloadSeconds, V1Handshake, LogLevel,
+        MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes,
     ];
 }

@@ -3,21 +3,30 @@ namespace Diaryx.Sync.Lite.Http;
 /// <summary>
 /// Open WebSocket connections (<c>/sync</c> and <c>/sync2</c> alike) for <c>/api/status</c> and
 /// <c>/metrics</c>: <see cref="UseConnectionCounting"/> counts each WebSocket request while its handler runs,
-/// which for an accepted socket is the connection's whole life.
+/// which for an accepted socket is the connection's whole life, and refuses upgrades beyond <see cref="MaxOpen"/>.
 /// </summary>
-public sealed class ConnectionCounter
+public sealed class ConnectionCounter(int maxOpen = int.MaxValue)
 {
     private long _open, _total;
+
+    /// <summary>Most connections open at once (<c>--max-connections</c>); more upgrades are refused with 503.</summary>
+    public int MaxOpen { get; } = maxOpen;
 
     public int Open => (int)Interlocked.Read(ref _open);
 
     /// <summary>WebSocket requests since start.</summary>
     public long Total => Interlocked.Read(ref _total);
 
-    internal void Opened()
+    /// <summary>Counts a new connection unless <see cref="MaxOpen"/> are already open.</summary>
+    internal bool TryOpen()
     {
-        Interlocked.Increment(ref _open);
+        if (Interlocked.Increment(ref _open) > MaxOpen)
+        {
+            Interlocked.Decrement(ref _open);
+            return false;
+        }
         Interlocked.Increment(ref _total);
+        return true;
     }
 
     internal void Closed() => Interlocked.Decrement(ref _open);
@@ -37,7 +46,13 @@ internal static class ConnectionCountingExtensions
                 return;
             }
 
-            counter.Opened();
+            if (!counter.TryOpen())
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await context.Response.WriteAsync($"too many connections: the server accepts at most {counter.MaxOpen} WebSocket connections; try again later");
+                return;
+            }
+
             try
             {
                 await next(context);

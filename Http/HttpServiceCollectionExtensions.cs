@@ -1,4 +1,5 @@
 using Diaryx.Sync.Lite.Configuration;
+using Diaryx.Sync.Lite.Storage.Snapshots;
 
 namespace Diaryx.Sync.Lite.Http;
 
@@ -6,7 +7,7 @@ public static class HttpServiceCollectionExtensions
 {
     /// <summary>
     /// What the HTTP API needs: source-generated JSON, CORS from <see cref="ServerSettings.CorsOrigins"/>,
-    /// the connection counter, account deletion and, when SMTP is configured, the magic-link mailer.
+    /// the connection counter (with <see cref="ServerLimits.MaxConnections"/>), the snapshot upload limit, account deletion and, when SMTP is configured, the magic-link mailer.
     /// </summary>
     public static IServiceCollection AddHttpApi(this IServiceCollection services, ServerSettings settings)
     {
@@ -30,7 +31,8 @@ public static class HttpServiceCollectionExtensions
 
             policy.WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS").WithHeaders("Authorization", "Content-Type");
         }));
-        services.AddSingleton<ConnectionCounter>();
+        services.AddSingleton(new ConnectionCounter(settings.Limits.MaxConnections));
+        services.AddSingleton(new SnapshotLimits { MaxArchiveBytes = settings.Limits.MaxUploadBytes });
         services.AddSingleton<AccountDeletion>();
         if (settings.Smtp is { } smtp)
         {

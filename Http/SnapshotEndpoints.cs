@@ -29,7 +29,7 @@ internal static class SnapshotEndpoints
         return Results.File(export.Zip, "application/zip", $"diaryx-snapshot-{workspaceId}.zip");
     }
 
-    private static async Task<IResult> ImportAsync(string workspaceId, HttpContext http, SqliteAccountStore accounts, DocumentHub hub)
+    private static async Task<IResult> ImportAsync(string workspaceId, HttpContext http, SqliteAccountStore accounts, DocumentHub hub, SnapshotLimits limits)
     {
         if (await accounts.GetOwnedWorkspaceAsync(http.GetCaller().UserId, workspaceId) is null) return Results.StatusCode(StatusCodes.Status404NotFound);
         string? modeText = http.Request.Query["mode"];
@@ -39,7 +39,7 @@ internal static class SnapshotEndpoints
             return Results.Json(new ErrorResponse(SnapshotImportModes.InvalidModeMessage(modeText)), Json.ErrorResponse, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var importer = new SnapshotImporter();
+        var importer = new SnapshotImporter(limits);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit) bodyLimit.MaxRequestBodySize = importer.Limits.MaxArchiveBytes + 1;
         if (http.Request.ContentLength > importer.Limits.MaxArchiveBytes) return TooLarge($"the upload is larger than {importer.Limits.MaxArchiveBytes} bytes");
         try

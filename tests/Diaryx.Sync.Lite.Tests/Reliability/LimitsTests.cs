@@ -1,0 +1,177 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Diaryx.Sync.Lite.Configuration;
+using Diaryx.Sync.Lite.Tests.Cli;
+using Diaryx.Sync.Lite.Tests.Infrastructure;
+
+namespace Diaryx.Sync.Lite.Tests.Reliability;
+
+/// <summary>
+/// The <c>--max-*</c> limits (README "Limits"): each resolved like every serve option, refused with one
+/// clear line when bad, and enforced by the real server against a real client while other connections
+/// carry on.
+/// </summary>
+public sealed class LimitsTests
+{
+    private static Task<JsonElement> RunAsync(string scenario, object arguments) => ReliabilityScenarios.RunAsync(scenario, arguments);
+
+    [Fact]
+    public async Task Limits_have_defaults_and_come_from_flags_environment_or_appsettings()
+    {
+        using var cli = new CliHarness();
+        Assert.Equal(ServerLimits.Default, (await cli.ResolveAsync()).Limits);
+        Assert.Equal(new ServerLimits(16 << 20, 10_000, 10_000, 64L << 20), ServerLimits.Default);
+
+        cli.WriteSettings("""{ "Diaryx": { "MaxFrameBytes": 4096, "MaxDocsPerConnection": 7, "MaxConnections": 9, "MaxUploadBytes": "5000000000" } }""");
+        Assert.Equal(new ServerLimits(4096, 7, 9, 5_000_000_000), (await cli.ResolveAsync()).Limits);
+
+        cli.Environment["DIARYX_MAX_DOCS_PER_CONNECTION"] = "70";
+        cli.Environment["DIARYX_MAX_CONNECTIONS"] = "90";
+        Assert.Equal(new ServerLimits(2048, 70, 90, 5_000_000_000), (await cli.ResolveAsync("--max-frame-bytes", "2048")).Limits);
+        Assert.Equal(new ServerLimits(2048, 70, 3, 1024), (await cli.ResolveAsync("--max-frame-bytes", "2048", "--max-connections", "3", "--max-upload-bytes", "1024")).Limits);
+    }
+
+    [Theory]
+    [InlineData("error: --max-frame-bytes: '100' is not a number of bytes (1024-1073741824)", "--max-frame-bytes", "100")]
+    [InlineData("error: --max-frame-bytes: '16MB' is not a number of bytes (1024-1073741824)", "--max-frame-bytes", "16MB")]
+    [InlineData("error: --max-docs-per-connection: '0' is not a number of documents (1-1000000)", "--max-docs-per-connection", "0")]
+    [InlineData("error: --max-connections: '-5' is not a number of connections (1-1000000)", "--max-connections", "-5")]
+    [InlineData("error: --max-upload-bytes: '1e9' is not a number of bytes (1024-17179869184)", "--max-upload-bytes", "1e9")]
+    public async Task Bad_limit_values_fail_fast_with_one_line(string expectedStart, params string[] args)
+    {
+        using var cli = new CliHarness();
+        var result = await cli.RunAsync(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Null(result.Settings);
+        Assert.StartsWith(expectedStart, result.Stderr.TrimEnd('\n'));
+        Assert.DoesNotContain('\n', result.Stderr.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task A_bad_limit_from_the_environment_names_the_variable()
+    {
+        using var cli = new CliHarness();
+        cli.Environment["DIARYX_MAX_CONNECTIONS"] = "lots";
+        var result = await cli.RunAsync();
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: --max-connections (from DIARYX_MAX_CONNECTIONS): 'lots' is not a number of connections", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_frame_over_max_frame_bytes_closes_that_socket_with_1009_only()
+    {
+        await using var server = await StartAsync("--max-frame-bytes", "65536");
+        var user = await server.NewUserAsync();
+        var result = await RunAsync("frameLimit", new { v2url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, limit = 65536 });
+        Assert.Equal(1009, result.GetProperty("closeCode").GetInt32());
+        Assert.Equal("messages are limited to 65536 bytes", result.GetProperty("closeReason").GetString());
+        Assert.True(result.GetProperty("bOpen").GetBoolean());
+        Assert.Equal("before;after;", result.GetProperty("text").GetString());
+        Assert.False(server.Process.HasExited);
+    }
+
+    [Fact]
+    public async Task Documents_beyond_max_docs_per_connection_are_refused_with_an_error_text()
+    {
+        await using var server = await StartAsync("--max-docs-per-connection", "20");
+        var user = await server.NewUserAsync();
+        var result = await RunAsync("docLimit", new { v2url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, limit = 20, extra = 3 });
+        Assert.Equal(20, result.GetProperty("synced").GetInt32());
+        var refused = result.GetProperty("refused").EnumerateArray().ToList();
+        Assert.Equal(3, refused.Count);
+        Assert.All(refused, r => Assert.Equal("at most 20 documents per connection", r.GetProperty("message").GetString()));
+        Assert.True(result.GetProperty("open").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Upgrades_beyond_max_connections_get_503_with_a_text_and_open_sockets_carry_on()
+    {
+        await using var server = await StartAsync("--max-connections", "4");
+        var user = await server.NewUserAsync();
+        var result = await RunAsync("connectionLimit", new { v2url = server.SyncV2Url, @base = server.WsBase, token = user.Token, workspace = user.DefaultWorkspaceId, limit = 4 });
+        foreach (var refused in new[] { result.GetProperty("refusedV2"), result.GetProperty("refusedV1") })
+        {
+            Assert.Equal(503, refused.GetProperty("status").GetInt32());
+            Assert.Equal("too many connections: the server accepts at most 4 WebSocket connections; try again later", refused.GetProperty("text").GetString());
+        }
+        Assert.Equal(101, result.GetProperty("again").GetInt32());
+        using var http = server.Process.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health")).StatusCode); // plain HTTP is not counted
+    }
+
+    [Fact]
+    public async Task A_snapshot_upload_over_max_upload_bytes_is_a_413_and_changes_nothing()
+    {
+        await using var server = await StartAsync("--max-upload-bytes", "4096");
+        var user = await server.NewUserAsync();
+        using var http = server.Process.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+        var url = $"api/workspaces/{user.DefaultWorkspaceId}/snapshot";
+
+        using var small = await http.PostAsync(url, Zip(MakeZip(("small.md", "fits"))));
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+
+        var big = MakeZip(("big.md", RandomText(8000)));
+        Assert.True(big.Length > 4096);
+        using var refused = await http.PostAsync(url, Zip(big));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+        Assert.Equal("the upload is larger than 4096 bytes", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+
+        using var export = await http.GetAsync(url);
+        using var archive = new ZipArchive(new MemoryStream(await export.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(["small.md"], archive.Entries.Select(e => e.FullName));
+    }
+
+    private static async Task<OwnedServer> StartAsync(params string[] arguments)
+    {
+        var server = SyncServer.With(arguments);
+        await server.InitializeAsync();
+        return new OwnedServer(server);
+    }
+
+    private static ByteArrayContent Zip(byte[] bytes) => new(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/zip") } };
+
+    private static string RandomText(int length)
+    {
+        var random = new Random(1);
+        return new string([.. Enumerable.Range(0, length).Select(_ => (char)random.Next('a', 'z' + 1))]);
+    }
+
+    private static byte[] MakeZip(params (string Name, string Content)[] entries)
+    {
+        using var stream = new MemoryStream();
+        using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var entry = archive.CreateEntry(name).Open();
+                entry.Write(Encoding.UTF8.GetBytes(content));
+            }
+        }
+        return stream.ToArray();
+    }
+}
+
+/// <summary>A <see cref="SyncServer"/> disposed with <c>await using</c>.</summary>
+internal sealed class OwnedServer(SyncServer server) : IAsyncDisposable
+{
+    public SyncServer Server => server;
+    public ServerProcess Process => server.Process;
+    public string SyncV2Url => server.SyncV2Url;
+    public string WsBase => server.WsBase;
+    public Task<Diaryx.Sync.Lite.Access.IssuedToken> NewUserAsync() => server.NewUserAsync();
+    public ValueTask DisposeAsync() => new(server.DisposeAsync());
+}
+
+/// <summary>Runs a scenario of tests/node/clients/crash-scenarios.mjs.</summary>
+internal static class ReliabilityScenarios
+{
+    public static async Task<JsonElement> RunAsync(string scenario, object arguments)
+    {
+        var output = await NodeScript.RunAsync(Path.Combine("clients", "crash-scenarios.mjs"), [scenario, JsonSerializer.Serialize(arguments)], timeout: TimeSpan.FromMinutes(1));
+        return JsonDocument.Parse(output).RootElement;
+    }
+}
