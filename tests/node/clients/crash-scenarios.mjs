@@ -1,5 +1,6 @@
 // Scenarios for the reliability tests (tests/Diaryx.Sync.Lite.Tests/Reliability): clients that keep
-// writing while the C# test kills or stops the server, and a reader that checks what survived.
+// writing while the C# test kills or stops the server, and a reader that checks what survived;
+// clients that exceed the --max-* limits; hostile clients next to honest ones.
 // Run as `node clients/crash-scenarios.mjs <scenario> '<json args>'`; prints one JSON line.
 //
 // Every edit inserts a unique token `<round>.<client>.<n>;` at the end of the Y.Text `body` of a
@@ -10,7 +11,8 @@
 // Common args: v2url (ws://127.0.0.1:<port>/sync2), base (ws://127.0.0.1:<port>), token, workspace,
 // docs (body documents crash/d<i>.md, i < docs), v1docs (how many of them a /sync client also edits).
 
-import { V2Client, waitFor, sleep } from './v2client.mjs'
+import { V2Client, Y, waitFor, sleep } from './v2client.mjs'
+import * as awarenessProtocol from 'y-protocols/awareness'
 import { V1Client } from './v1client.mjs'
 import WebSocket from 'ws'
 
@@ -21,6 +23,49 @@ const withToken = (url, token) => `${url}?token=${encodeURIComponent(token)}`
 const path = (i) => `crash/d${i}.md`
 const body = (workspace, i) => `body:${workspace}/${path(i)}`
 const tokensOf = (text) => text.split(';').filter((t) => t.length > 0)
+
+/** A small seeded PRNG: random(n) is an integer in [0, n). */
+const prng = (seed) => {
+  let state = seed >>> 0 || 1
+  return (n) => {
+    state ^= state << 13; state >>>= 0
+    state ^= state >>> 17
+    state ^= state << 5; state >>>= 0
+    return state % n
+  }
+}
+
+const varUint = (n) => {
+  const out = []
+  while (n > 127) { out.push(0x80 | (n & 0x7f)); n = Math.floor(n / 128) }
+  out.push(n)
+  return out
+}
+const varBytes = (bytes) => [...varUint(bytes.length), ...bytes]
+const v1frame = (path, payload) => [...varBytes(Buffer.from(path, 'utf8')), ...payload]
+
+/**
+ * y-websocket payloads that must never corrupt a document: every truncation of a real update
+ * message, bit flips of it, random bytes, and varuints far beyond any real length or type.
+ */
+const hostilePayloads = (random) => {
+  const source = new Y.Doc()
+  source.getText('body').insert(0, 'hostile content that must not half-apply')
+  source.getMap('meta').set('k', 'v')
+  const update = [0, 2, ...varBytes(Y.encodeStateAsUpdate(source))]
+  const payloads = []
+  for (let n = 1; n < update.length; n++) payloads.push(update.slice(0, n))
+  for (let i = 0; i < 150; i++) {
+    const mutated = [...update]
+    mutated[2 + random(mutated.length - 2)] ^= 1 << random(8)
+    payloads.push(mutated)
+  }
+  for (let i = 0; i < 150; i++) payloads.push([...Array(1 + random(64))].map(() => random(256)))
+  const huge = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]
+  payloads.push(huge, [0, ...huge], [0, 2, ...huge, 1, 2], [0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 1], [1, ...huge, 1], [0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])
+  payloads.push([0, 2, ...varUint(1 << 30), 1, 2, 3], [1, ...varUint(1 << 30), 0], [3, ...varUint(1 << 30), 0x41])
+  return payloads.map((p) => Buffer.from(p))
+}
 
 /** Tries a WebSocket upgrade: { status: 101 } when accepted (then closed), else the HTTP status and body. */
 const upgrade = (url) => new Promise((resolve, reject) => {
@@ -176,6 +221,130 @@ const scenarios = {
     }
     await Promise.all(clients.map((c) => c.close()))
     return { refusedV2, refusedV1, again: again.status }
+  },
+
+  /**
+   * One /sync2 client sends truncated, bit-flipped and random y-sync frames, huge varuints, invalid
+   * ids and an awareness flood on a document it shares with an honest client. Returns what each
+   * side saw; the document must stay the same for everyone.
+   */
+  async hostileV2 ({ v2url, token, workspace, seed = 1 }) {
+    const random = prng(seed)
+    const id = `body:${workspace}/hostile/v2.md`
+    const a = await new V2Client(withToken(v2url, token), { name: 'attacker' }).connect()
+    const b = await new V2Client(withToken(v2url, token), { name: 'honest' }).connect()
+    const entryA = a.open(id)
+    const entryB = b.open(id)
+    await a.waitSynced(id)
+    await b.waitSynced(id)
+    a.doc(id).getText('body').insert(0, 'good;')
+    await waitFor(() => b.doc(id).getText('body').toString() === 'good;', 'b sees the good edit')
+
+    const payloads = hostilePayloads(random)
+    for (const payload of payloads) a.send(id, payload)
+    // Frames whose id is not a valid document id (or not even UTF-8 / not framed).
+    const step1 = [0, 0, 1, 0]
+    const badIds = [`body:${workspace}/../escape.md`, `body:${workspace}//etc/passwd`, `body:${workspace}/a\\b.md`, `body:${workspace}/nul\0.md`,
+      `body:${workspace}/`, 'workspace:../../etc', `body:${workspace}/${'x'.repeat(240)}/..`, 'nonsense']
+    for (const badId of badIds) a.send(badId, step1)
+    a.ws.send(Buffer.from([3, 0xff, 0xfe, 0xfd, ...step1])) // invalid UTF-8 id
+    a.ws.send(Buffer.from([200, 1, 2, 3]))                   // id longer than the frame
+    a.ws.send(Buffer.from([0, ...step1]))                    // empty id
+    // Awareness flood: many updates of one state, then one update naming 1000 made-up clients.
+    for (let i = 0; i < 2000; i++) entryA.awareness.setLocalState({ n: i })
+    entryA.awareness.setLocalState({ n: 'final' })
+    const fake = new awarenessProtocol.Awareness(new Y.Doc())
+    const fakeIds = [...Array(1000)].map((_, i) => 4_000_000 + i)
+    for (const clientId of fakeIds) {
+      fake.states.set(clientId, { flood: clientId })
+      fake.meta.set(clientId, { clock: 1, lastUpdated: Date.now() })
+    }
+    a.send(id, Buffer.from([1, ...varBytes(awarenessProtocol.encodeAwarenessUpdate(fake, fakeIds))]))
+    const states = () => [...entryB.awareness.getStates().values()]
+    await waitFor(() => states().some((s) => s.n === 'final') && states().filter((s) => s.flood !== undefined).length === 1000, 'b sees the final awareness state and the flood', 20000)
+
+    // The honest client rejoins in case the hub reloaded the document, then edits; a fresh reader agrees.
+    b.sendStep1(id)
+    b.doc(id).getText('body').insert(b.doc(id).getText('body').length, 'after;')
+    const errors = a.texts.filter((t) => t.type === 'error').map((t) => t.message)
+    const attackerOpen = !a.closed
+    await a.close()
+    await waitFor(() => states().every((s) => s.flood === undefined && s.n === undefined), 'the attacker\'s awareness removed when it leaves', 20000)
+    const c = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
+    c.open(id)
+    await c.waitSynced(id)
+    await waitFor(() => c.doc(id).getText('body').toString() === b.doc(id).getText('body').toString() && b.doc(id).getText('body').toString().includes('after;'), 'the reader and b agree')
+    const result = { sent: payloads.length, errors, attackerOpen, honestOpen: !b.closed, text: c.doc(id).getText('body').toString() }
+    await Promise.all([b.close(), c.close()])
+    return result
+  },
+
+  /**
+   * /sync: a multiplexed socket sends malformed frames (huge path lengths, invalid UTF-8, bad paths,
+   * garbage payloads) and a single-file socket a truncated update; an honest /sync2 client's document
+   * stays intact.
+   */
+  async hostileV1 ({ v2url, base, token, workspace, seed = 2 }) {
+    const random = prng(seed)
+    const path = 'hostile/v1.md'
+    const id = `body:${workspace}/${path}`
+    const query = `doc=${encodeURIComponent(workspace)}&token=${encodeURIComponent(token)}`
+    const m = await new V1Client(`${base}/sync?${query}&multiplexed=true`, { name: 'attacker', kind: 'multiplexed' }).connect()
+    const b = await new V2Client(withToken(v2url, token), { name: 'honest' }).connect()
+    m.open(path)
+    b.open(id)
+    await m.waitSynced(path)
+    await b.waitSynced(id)
+    m.doc(path).getText('body').insert(0, 'good;')
+    await waitFor(() => b.doc(id).getText('body').toString() === 'good;', 'b sees the good edit')
+
+    const framed = (p, payload) => Buffer.from(v1frame(p, payload))
+    const raw = [
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 0, 1, 0]), // path length ~2^63
+      Buffer.from([0x80, 0x80, 0x80, 0x80, 0x10, 1, 2, 3]),                                   // path length 2^32
+      Buffer.from([3, 0xff, 0xfe, 0xfd, 0, 0, 1, 0]),                                          // invalid UTF-8 path
+      Buffer.from([]),
+      framed('../escape.md', [0, 0, 1, 0]), framed('/abs.md', [0, 0, 1, 0]), framed('a\\b.md', [0, 0, 1, 0]), framed('nul\0.md', [0, 0, 1, 0]),
+      ...hostilePayloads(random).map((payload) => framed(path, payload)),
+    ]
+    for (const frame of raw) m.ws.send(frame)
+    await sleep(200)
+    m.sendStep1(path) // rejoin in case the document was reloaded
+    m.doc(path).getText('body').insert(m.doc(path).getText('body').length, 'v1 after;')
+    // (The attacker's copy lacks what it sent, since nothing is echoed: its edit need not land last.)
+    await waitFor(() => b.doc(id).getText('body').toString().includes('v1 after;'), 'the multiplexed socket still works', 20000)
+
+    // A single-file socket has no text channel: a malformed message closes it with 1007.
+    const file = await new V1Client(`${base}/sync?${query}&file=${encodeURIComponent(path)}`, { name: 'file', kind: 'file' }).connect()
+    await waitFor(() => file.entry().frames > 0, 'file socket greeting')
+    file.ws.send(Buffer.from([0, 2, 10, 1, 2, 3]))
+    await waitFor(() => file.closed, 'the file socket closed')
+
+    b.sendStep1(id)
+    b.doc(id).getText('body').insert(b.doc(id).getText('body').length, 'after;')
+    const c = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
+    c.open(id)
+    await c.waitSynced(id)
+    await waitFor(() => c.doc(id).getText('body').toString() === b.doc(id).getText('body').toString() && c.doc(id).getText('body').toString().includes('after;'), 'the reader and b agree')
+    const result = {
+      errors: m.texts.filter((t) => t.type === 'error').map((t) => t.message),
+      multiplexedOpen: !m.closed,
+      fileClose: { code: file.closeCode, reason: file.closeReason },
+      honestOpen: !b.closed,
+      text: c.doc(id).getText('body').toString(),
+    }
+    await Promise.all([m.close(), b.close(), c.close()])
+    return result
+  },
+
+  /** The body text of one document, as a fresh /sync2 reader sees it. */
+  async readText ({ v2url, token, id }) {
+    const c = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
+    c.open(id)
+    await c.waitSynced(id)
+    const text = c.doc(id).getText('body').toString()
+    await c.close()
+    return { text }
   },
 }
 
