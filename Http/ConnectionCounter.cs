@@ -49,6 +49,7 @@ internal static class ConnectionCountingExtensions
             if (!counter.TryOpen())
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.ContentType = "text/plain; charset=utf-8";
                 await context.Response.WriteAsync($"too many connections: the server accepts at most {counter.MaxOpen} WebSocket connections; try again later");
                 return;
             }

@@ -33,6 +33,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.False(server.Process.HasExited);
 
         // What is stored is what the clients agreed on: reload it after a hard kill.
+        Assert.DoesNotContain("fail:", server.Process.Output); // no unhandled exception, no failed write
         await server.Server.CrashAndRestartAsync();
         var reloaded = await ReliabilityScenarios.RunAsync("readText", new { v2url = server.SyncV2Url, token = user.Token, id = $"body:{user.DefaultWorkspaceId}/hostile/v2.md" });
         Assert.Equal(text, reloaded.GetProperty("text").GetString());
@@ -58,6 +59,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.Contains("v1 after;", text);
         Assert.Contains("after;", text.Replace("v1 after;", ""));
 
+        Assert.DoesNotContain("fail:", server.Process.Output); // no unhandled exception, no failed write
         await server.Server.CrashAndRestartAsync();
         var reloaded = await ReliabilityScenarios.RunAsync("readText", new { v2url = server.SyncV2Url, token = user.Token, id = $"body:{user.DefaultWorkspaceId}/hostile/v1.md" });
         Assert.Equal(text, reloaded.GetProperty("text").GetString());

@@ -95,6 +95,7 @@ public sealed class LimitsTests
         foreach (var refused in new[] { result.GetProperty("refusedV2"), result.GetProperty("refusedV1") })
         {
             Assert.Equal(503, refused.GetProperty("status").GetInt32());
+            Assert.Equal("text/plain; charset=utf-8", refused.GetProperty("type").GetString());
             Assert.Equal("too many connections: the server accepts at most 4 WebSocket connections; try again later", refused.GetProperty("text").GetString());
         }
         Assert.Equal(101, result.GetProperty("again").GetInt32());

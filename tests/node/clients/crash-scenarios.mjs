@@ -73,7 +73,7 @@ const upgrade = (url) => new Promise((resolve, reject) => {
   socket.on('unexpected-response', (_request, response) => {
     let text = ''
     response.on('data', (chunk) => { text += chunk })
-    response.on('end', () => { resolve({ status: response.statusCode, text }); socket.terminate() })
+    response.on('end', () => { resolve({ status: response.statusCode, type: response.headers['content-type'], text }); socket.terminate() })
   })
   socket.on('open', () => { socket.close(); resolve({ status: 101 }) })
   socket.on('error', (error) => { if (!String(error).includes('Unexpected server response')) reject(error) })
