@@ -18,6 +18,13 @@
 // data dir, stopped afterwards. Server CPU = utime+stime from /proc/<pid>/stat, peak RSS = VmHWM,
 // RSS = VmRSS from /proc/<pid>/status. Prints the table (ratio < 1: ours is faster/smaller) and the
 // raw numbers. Asserts no timings; exits non-zero only when a server fails to start or updates are lost.
+//
+// Sockets: ours multiplexes /sync2 where a client would (workspace open, idle footprint, the reopen
+// after a kill), the others get one socket per document there (Hocuspocus could multiplex, but with
+// 10,000 documents on one socket it did not sync within 120 s here); in fan-out, durable writes and
+// the big document every client has its own socket on every server. Persistence: ours always logs
+// every update; Hocuspocus gets @hocuspocus/extension-sqlite and y-websocket YPERSISTENCE (LevelDB)
+// in scenarios 2 and 4 only (they must reload after a restart there), in memory otherwise.
 
 import fs from 'node:fs'
 import os from 'node:os'
@@ -109,7 +116,8 @@ const servers = {
       if (r.status !== 0) fail(`token create: ${r.stdout}${r.stderr}`)
       return r.stdout.trim().split('\n').pop().trim()
     },
-    spawn: (dir, port) => spawn(exe, ['serve', '--port', String(port), '--db', path.join(dir, 'bench.db'), '--log-level', 'Warning'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }),
+    // the default --max-docs-per-connection is 10,000: raised only when --idle-docs asks for more
+    spawn: (dir, port) => spawn(exe, ['serve', '--port', String(port), '--db', path.join(dir, 'bench.db'), '--log-level', 'Warning', ...(cfg.idle.count > 10000 ? ['--max-docs-per-connection', String(cfg.idle.count)] : [])], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }),
     persistence: 'SQLite WAL update log, every update appended (synchronous=NORMAL; always on)'
   },
   hocuspocus: {
@@ -222,11 +230,11 @@ for (const key of serverKeys) {
     r.coldStarts.push(srv.coldMs)
     await load.sleep(500)
     const base = srv.rss().rss
-    const pop = await load.populate(srv.target, { count: cfg.idle.count, size: cfg.idle.size, prefix: 'idle' })
-    // every document holds its text once an observer... here: wait until the server settles
+    const pop = await load.populate(srv.target, { count: cfg.idle.count, size: cfg.idle.size, prefix: 'idle', shared: key === 'ours' })
+    // the clients stay connected (every server keeps a document loaded while a client has it); let the server settle
     await load.sleep(5000)
     const after = srv.rss()
-    r.idle = { docs: cfg.idle.count, size: cfg.idle.size, rssBase: base, rssAfter: after.rss, peakRss: after.hwm, perDoc: (after.rss - base) / cfg.idle.count, socketMode: key === 'ours' ? 'one multiplexed /sync2 socket' : key === 'hocuspocus' ? 'one multiplexed socket (Hocuspocus protocol)' : 'one socket per document (connected: y-websocket keeps a document while a client has it)' }
+    r.idle = { docs: cfg.idle.count, size: cfg.idle.size, rssBase: base, rssAfter: after.rss, peakRss: after.hwm, perDoc: (after.rss - base) / cfg.idle.count, socketMode: key === 'ours' ? 'one multiplexed /sync2 socket' : 'one socket per document (documents stay loaded while a client has them open)' }
     await load.closeAll(pop.conns)
     await srv.stop()
   })

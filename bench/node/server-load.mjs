@@ -291,9 +291,9 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
 
 // Scenario 2, first half: `count` documents with `size` characters each, written through the server
 // (it then gets stopped gracefully and restarted on the same data, see bench/server.mjs).
-export const populate = async (target, { count, size, prefix }) => {
+export const populate = async (target, { count, size, prefix, shared = true }) => {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`)
-  const { conns, entries } = await openDocs(target, names, { shared: true })
+  const { conns, entries } = await openDocs(target, names, { shared })
   await waitFor(() => entries.every((e) => e.synced), 'populate: documents synced', 120000)
   entries.forEach((e, i) => e.doc.getText('body').insert(0, filler(size, i)))
   return { names, conns, entries }
