@@ -15,9 +15,8 @@ import { V2Client, Y, waitFor, sleep } from './v2client.mjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import { V1Client } from './v1client.mjs'
 import WebSocket from 'ws'
+import { args, runScenario } from './scenario-cli.mjs'
 
-const [scenario, rawArgs] = process.argv.slice(2)
-const args = JSON.parse(rawArgs ?? '{}')
 
 const withToken = (url, token) => `${url}?token=${encodeURIComponent(token)}`
 const path = (i) => `crash/d${i}.md`
@@ -348,15 +347,4 @@ const scenarios = {
   },
 }
 
-const run = scenarios[scenario]
-if (!run) {
-  console.error(`unknown scenario ${scenario}; known: ${Object.keys(scenarios).join(', ')}`)
-  process.exit(2)
-}
-run(args).then((result) => {
-  process.stdout.write(JSON.stringify(result) + '\n')
-  process.exit(0)
-}, (error) => {
-  console.error(error?.stack ?? String(error))
-  process.exit(1)
-})
+runScenario(scenarios)

@@ -8,9 +8,8 @@
 
 import { V2Client, waitFor, sleep } from './v2client.mjs'
 import { V1Client } from './v1client.mjs'
+import { args, runScenario } from './scenario-cli.mjs'
 
-const [scenario, rawArgs] = process.argv.slice(2)
-const args = JSON.parse(rawArgs ?? '{}')
 const withToken = (url, token) => `${url}?token=${encodeURIComponent(token)}`
 const ws = (id) => `workspace:${id}`
 const body = (id, path) => `body:${id}/${path}`
@@ -180,15 +179,4 @@ const scenarios = {
   },
 }
 
-const run = scenarios[scenario]
-if (!run) {
-  console.error(`unknown scenario ${scenario}; known: ${Object.keys(scenarios).join(', ')}`)
-  process.exit(2)
-}
-run(args).then((result) => {
-  process.stdout.write(JSON.stringify(result) + '\n')
-  process.exit(0)
-}, (error) => {
-  console.error(error?.stack ?? String(error))
-  process.exit(1)
-})
+runScenario(scenarios)

@@ -10,9 +10,8 @@ import { WebsocketProvider } from 'y-websocket'
 import { V1Client, Y, waitFor, sleep, upgradeStatus, messageTypes, syncMessage } from './v1client.mjs'
 import { V2Client } from './v2client.mjs'
 import * as syncProtocol from 'y-protocols/sync'
+import { args, runScenario } from './scenario-cli.mjs'
 
-const [scenario, rawArgs] = process.argv.slice(2)
-const args = JSON.parse(rawArgs ?? '{}')
 
 const query = (params) => Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')
 const v1url = (base, params) => `${base}/sync?${query(params)}`
@@ -384,15 +383,4 @@ const scenarios = {
   },
 }
 
-const run = scenarios[scenario]
-if (!run) {
-  console.error(`unknown scenario ${scenario}; known: ${Object.keys(scenarios).join(', ')}`)
-  process.exit(2)
-}
-run(args).then((result) => {
-  process.stdout.write(JSON.stringify(result) + '\n')
-  process.exit(0)
-}, (error) => {
-  console.error(error?.stack ?? String(error))
-  process.exit(1)
-})
+runScenario(scenarios)

@@ -5,9 +5,8 @@
 // Common args: url (ws://127.0.0.1:<port>/sync2), token, workspace.
 
 import { V2Client, Y, waitFor, sleep } from './v2client.mjs'
+import { args, runScenario } from './scenario-cli.mjs'
 
-const [scenario, rawArgs] = process.argv.slice(2)
-const args = JSON.parse(rawArgs ?? '{}')
 const withToken = (url, token, extra = '') => `${url}?token=${encodeURIComponent(token)}${extra}`
 const ws = (id) => `workspace:${id}`
 const body = (id, path) => `body:${id}/${path}`
@@ -326,15 +325,4 @@ function encodeVarBytes (bytes) {
   return [...out, ...bytes]
 }
 
-const run = scenarios[scenario]
-if (!run) {
-  console.error(`unknown scenario ${scenario}; known: ${Object.keys(scenarios).join(', ')}`)
-  process.exit(2)
-}
-run(args).then((result) => {
-  process.stdout.write(JSON.stringify(result) + '\n')
-  process.exit(0)
-}, (error) => {
-  console.error(error?.stack ?? String(error))
-  process.exit(1)
-})
+runScenario(scenarios)
