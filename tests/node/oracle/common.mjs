@@ -107,3 +107,20 @@ export const readStdin = async () => {
   for await (const c of process.stdin) chunks.push(c)
   return Buffer.concat(chunks).toString('utf8')
 }
+
+/** Every live nested Y.Map/Y.Array/Y.Text below m and a. */
+export const nestedTypes = (doc) => {
+  const out = []
+  const walk = (t) => {
+    const children = t instanceof Y.Map ? [...t.values()] : t instanceof Y.Array ? t.toArray() : []
+    for (const c of children) {
+      if (c instanceof Y.Map || c instanceof Y.Array || c instanceof Y.Text) {
+        out.push(c)
+        walk(c)
+      }
+    }
+  }
+  walk(doc.getMap('m'))
+  walk(doc.getArray('a'))
+  return out
+}

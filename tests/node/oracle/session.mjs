@@ -30,7 +30,7 @@
 
 import * as Y from 'yjs'
 import * as prng from 'lib0/prng'
-import { b64, docJson, typedDocJson, isPending, parseArgs } from './common.mjs'
+import { b64, docJson, typedDocJson, isPending, parseArgs, nestedTypes } from './common.mjs'
 
 const CLIENT_IDS = [1, 300, 4294967295, 2 ** 40 + 7, 2 ** 31]
 const SERVER_ID = 999983 // the server never writes; fixed so no Math.random-chosen id is involved
@@ -91,23 +91,6 @@ const newNestedType = (gen) => {
 }
 
 // ---------------------------------------------------------------- edits
-
-/** Every live nested Y.Map/Y.Array/Y.Text below m and a. */
-const nestedTypes = (doc) => {
-  const out = []
-  const walk = (t) => {
-    const children = t instanceof Y.Map ? [...t.values()] : t instanceof Y.Array ? t.toArray() : []
-    for (const c of children) {
-      if (c instanceof Y.Map || c instanceof Y.Array || c instanceof Y.Text) {
-        out.push(c)
-        walk(c)
-      }
-    }
-  }
-  walk(doc.getMap('m'))
-  walk(doc.getArray('a'))
-  return out
-}
 
 const xmlNodes = (doc) => [...doc.getXmlFragment('x').createTreeWalker(() => true)]
 

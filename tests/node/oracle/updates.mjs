@@ -47,7 +47,7 @@
 
 import * as Y from 'yjs'
 import * as prng from 'lib0/prng'
-import { b64, fromB64, parseArgs, readStdin } from './common.mjs'
+import { b64, fromB64, parseArgs, readStdin, nestedTypes } from './common.mjs'
 
 const CLIENT_IDS = [1, 300, 4294967295, 2 ** 40 + 7]
 
@@ -100,22 +100,6 @@ const newNestedType = (gen) => {
 }
 
 // ---------------------------------------------------------------- edits
-
-const nestedTypes = (doc) => {
-  const out = []
-  const walk = (t) => {
-    const children = t instanceof Y.Map ? [...t.values()] : t instanceof Y.Array ? t.toArray() : []
-    for (const c of children) {
-      if (c instanceof Y.Map || c instanceof Y.Array || c instanceof Y.Text) {
-        out.push(c)
-        walk(c)
-      }
-    }
-  }
-  walk(doc.getMap('m'))
-  walk(doc.getArray('a'))
-  return out
-}
 
 const editText = (gen, t, allowFormat) => {
   const len = t.length
