@@ -35,14 +35,4 @@ public static class Messages
         writer.WriteVarBytes(awarenessUpdate);
         return writer.ToArray();
     }
-
-    /// <summary>The message y-websocket uses to refuse a client: <c>02 00 varstring(reason)</c>.</summary>
-    public static byte[] PermissionDenied(string reason)
-    {
-        var writer = new Lib0Writer();
-        writer.WriteVarUInt((ulong)MessageType.Auth);
-        writer.WriteVarUInt(0UL);
-        writer.WriteVarString(reason);
-        return writer.ToArray();
-    }
 }

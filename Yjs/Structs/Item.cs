@@ -46,17 +46,6 @@ public sealed class Item : AbstractStruct
     /// <summary>The id of the last unit of this item.</summary>
     public Id LastId => new(Client, Clock + Length - 1);
 
-    /// <summary>The nearest undeleted item to the left.</summary>
-    public Item? Prev
-    {
-        get
-        {
-            var n = Left;
-            while (n != null && n.IsDeleted) n = n.Left;
-            return n;
-        }
-    }
-
     public void MarkDeleted() => IsDeleted = true;
 
     /// <summary>

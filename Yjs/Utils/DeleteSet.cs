@@ -27,16 +27,6 @@ public sealed class DeleteSet
         ranges.Add(new DeleteRange(clock, length));
     }
 
-    public bool Contains(Id id)
-    {
-        if (!Clients.TryGetValue(id.Client, out var ranges)) return false;
-        foreach (var range in ranges)
-        {
-            if (range.Clock <= id.Clock && id.Clock < range.End) return true;
-        }
-        return false;
-    }
-
     /// <summary>Sorts each client's ranges and joins overlapping or adjacent ones.</summary>
     public void SortAndMerge()
     {

@@ -36,8 +36,6 @@ public sealed class Transaction
     /// <summary>Types whose content changed (types created in this transaction are not listed).</summary>
     public HashSet<YType> Changed { get; } = new(ReferenceEqualityComparer.Instance);
 
-    public IReadOnlyDictionary<long, long> BeforeStateVector => _beforeState;
-
     public long BeforeState(long client) => _beforeState.TryGetValue(client, out var clock) ? clock : 0;
 
     internal void AddChanged(YType type, string? parentSub)
