@@ -23,6 +23,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
+import { markdownTable } from './table.mjs'
 import { fileURLToPath } from 'node:url'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
@@ -139,8 +140,6 @@ const table = rows.map(([label, p, fmt]) => {
   const [o, y, w] = ['ours', 'yjs', 'ywasm'].map((k) => get(k, p))
   return [label, fmt(o), fmt(y), fmt(w), ratio(o, y), ratio(o, w)]
 })
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)))
-const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
 const trace = results.yjs?.trace ?? results.ours?.trace ?? {}
 const out = []
 out.push(`Engine benchmark: ${trace.generated ? 'GENERATED TRACE — ' : ''}${trace.source ?? tracePath}`)
@@ -155,9 +154,7 @@ out.push(`yjs:   ${results.yjs?.version ?? '?'} on ${results.yjs?.runtime ?? '?'
 out.push(`ywasm: ${results.ywasm?.version ?? '?'} on ${results.ywasm?.runtime ?? '?'}`)
 out.push(`load average (1/5/15 min) before: ${loadBefore}, after: ${loadAfter}`)
 out.push('')
-out.push(line(header))
-out.push('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|')
-for (const r of table) out.push(line(r))
+out.push(...markdownTable(header, table))
 out.push('')
 out.push('ratio < 1: ours is faster / smaller.')
 out.push('')

@@ -32,6 +32,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
+import { markdownTable } from './table.mjs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
@@ -308,8 +309,6 @@ const table = rows.map(([label, get, fmt]) => {
   const o = has('ours') ? get(results.ours) : null
   return [label, ...vals.map(fmt), ...(has('ours') ? serverKeys.filter((k) => k !== 'ours').map((k) => ratio(o, get(results[k]))) : [])]
 })
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)))
-const line = (cells) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |'
 const git = (gitArgs) => { const r = spawnSync('git', gitArgs, { cwd: repoRoot, encoding: 'utf8' }); return r.status === 0 ? r.stdout.trim() : null }
 const commit = git(['rev-parse', '--short', 'HEAD'])
 const dirty = commit && git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench'])
@@ -317,9 +316,7 @@ const out = []
 out.push(`Server benchmark${quick ? ' (--quick)' : ''}: ours at ${commit ?? 'n/a'}${dirty ? ' plus uncommitted changes' : ''} (Native AOT, Release), @hocuspocus/server ${pkgVersion('@hocuspocus/server')}, @y/websocket-server ${pkgVersion('@y/websocket-server')}; load generator: yjs ${pkgVersion('yjs')} on Node ${process.version}`)
 out.push(`${os.cpus().length} CPUs (${os.cpus()[0]?.model?.trim() ?? '?'}), load average before: ${loadBefore}, after: ${loadAfter}`)
 out.push('')
-out.push(line(header))
-out.push('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|')
-for (const row of table) out.push(line(row))
+out.push(...markdownTable(header, table))
 out.push('')
 out.push('ratio < 1: ours is faster / smaller; – : not measured or did not finish (see the raw numbers).')
 out.push('')
