@@ -23,36 +23,44 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
 
     public HubMetrics Metrics { get; } = new();
 
-    /// <summary>Raised (under the document's gate: handlers must only take note) after a change was stored and relayed.</summary>
+    /// <summary>Raised (under the document's gate: handlers must only take note) when a change was stored and relayed.</summary>
     public event Action<string>? DocumentChanged;
 
     internal void OnChanged(string docId) => DocumentChanged?.Invoke(docId);
 
     public int LoadedCount => _documents.Count;
 
-    /// <summary>Runs <paramref name="action"/> on the loaded document, holding its gate.</summary>
-    private async Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, Task<T>> action, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the loaded document, holding its gate. With
+    /// <paramref name="untilStored"/>, returns only once every change the action saw or made is
+    /// stored (so what it read or wrote survives a crash).
+    /// </summary>
+    private async Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, Task<T>> action, bool untilStored, CancellationToken cancellationToken)
     {
         while (true)
         {
             var document = await OpenAsync(docId);
             await document.Gate.WaitAsync(cancellationToken);
+            T result;
+            Task stored;
             try
             {
                 if (document.Closed) continue; // unloaded meanwhile: load it again
-                var result = await action(document);
+                result = await action(document);
+                stored = untilStored ? document.WhenStored() : Task.CompletedTask;
                 if (document.PeerCount == 0) ScheduleUnload(document);
-                return result;
             }
             finally
             {
                 document.Gate.Release();
             }
+            await stored;
+            return result;
         }
     }
 
-    private Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, T> action, CancellationToken cancellationToken) =>
-        WithDocumentAsync(docId, document => Task.FromResult(action(document)), cancellationToken);
+    private Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, T> action, bool untilStored, CancellationToken cancellationToken) =>
+        WithDocumentAsync(docId, document => Task.FromResult(action(document)), untilStored, cancellationToken);
 
     private async Task<LiveDocument> OpenAsync(string docId)
     {
@@ -82,8 +90,7 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
         var doc = stored.ToDoc(docId, (update, exception) => Logger.SkippedLoggedUpdate(docId, update.Id, exception));
         var bytes = stored.Updates.Sum(u => (long)u.Data.Length);
         Logger.Loaded(docId, stored.Updates.Count);
-        var lastLogId = stored.Updates.Count > 0 ? stored.Updates[^1].Id : 0;
-        return new LiveDocument(this, docId, doc, lastLogId, stored.Updates.Count, bytes);
+        return new LiveDocument(this, docId, doc, stored.Updates.Count, bytes);
     }
 
     /// <summary>Adds <paramref name="peer"/> to the document and sends it the document's state vector and awareness. Returns the peer count.</summary>
@@ -92,15 +99,19 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
 
     /// <summary>Adds <paramref name="peer"/> to the document with the greeting and behaviour of <paramref name="options"/>. Returns the peer count.</summary>
     public Task<int> JoinAsync(string docId, IDocumentPeer peer, UpdateAuthor author, bool readOnly, JoinOptions options, CancellationToken cancellationToken = default) =>
-        WithDocumentAsync(docId, document => document.Join(peer, author, readOnly, options), cancellationToken);
+        WithDocumentAsync(docId, document => document.Join(peer, author, readOnly, options), untilStored: false, cancellationToken);
 
-    /// <summary>Handles a y-websocket payload from a peer that has joined.</summary>
-    public Task HandleAsync(string docId, IDocumentPeer peer, byte[] payload, CancellationToken cancellationToken = default) =>
-        WithDocumentAsync(docId, async document =>
-        {
-            await document.HandleAsync(peer, payload, cancellationToken);
-            return true;
-        }, cancellationToken);
+    /// <summary>
+    /// Handles a y-websocket payload from a peer that has joined. Returns once the payload took effect
+    /// (its changes are relayed when stored), or, when too many of the document's changes await the
+    /// log, once they are stored: the peer's next payload waits, which bounds the backlog.
+    /// </summary>
+    public async Task HandleAsync(string docId, IDocumentPeer peer, byte[] payload, CancellationToken cancellationToken = default)
+    {
+        var backlog = await WithDocumentAsync(docId, document => document.Handle(peer, payload), untilStored: false, cancellationToken);
+        // A storage failure is reported to every peer when the document is evicted; here it only ends the wait.
+        await backlog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
 
     /// <summary>Removes <paramref name="peer"/> from a loaded document; returns the remaining peer count (0 if not loaded).</summary>
     public async Task<int> LeaveAsync(string docId, IDocumentPeer peer)
@@ -128,29 +139,29 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
         }
     }
 
-    /// <summary>Reads the document (loading it if needed) under its gate.</summary>
+    /// <summary>Reads the document (loading it if needed) under its gate; returns once what was read is stored.</summary>
     public Task<T> ReadAsync<T>(string docId, Func<YDoc, T> read, CancellationToken cancellationToken = default) =>
-        WithDocumentAsync(docId, document => read(document.Doc), cancellationToken);
+        WithDocumentAsync(docId, document => read(document.Doc), untilStored: true, cancellationToken);
 
-    /// <summary>Changes the document as the server; the change is logged and sent to every peer. Returns its update (or null if nothing changed).</summary>
+    /// <summary>Changes the document as the server; the change is logged and sent to every peer. Returns its update (or null if nothing changed) once stored.</summary>
     public Task<byte[]?> EditAsync(string docId, Action<YDoc> edit, UpdateAuthor author, CancellationToken cancellationToken = default) =>
-        WithDocumentAsync(docId, document => document.EditAsync(edit, author, cancellationToken), cancellationToken);
+        WithDocumentAsync(docId, document => document.Edit(edit, author), untilStored: true, cancellationToken);
 
-    /// <summary>Applies an update as if a peer had sent it (logged and relayed to every peer).</summary>
+    /// <summary>Applies an update as if a peer had sent it (logged and relayed to every peer); returns once stored.</summary>
     public Task ApplyUpdateAsync(string docId, byte[] update, UpdateAuthor author, CancellationToken cancellationToken = default) =>
-        WithDocumentAsync(docId, async document =>
+        WithDocumentAsync(docId, document =>
         {
-            await document.ApplyAsync(update, author, except: null, cancellationToken);
+            document.Apply(update, author, except: null);
             return true;
-        }, cancellationToken);
+        }, untilStored: true, cancellationToken);
 
     /// <summary>Writes the document's snapshot now (the <c>save</c> control message).</summary>
     public Task SaveAsync(string docId, CancellationToken cancellationToken = default) =>
         WithDocumentAsync(docId, async document =>
         {
-            await document.CompactAsync(cancellationToken);
+            await document.CompactAsync();
             return true;
-        }, cancellationToken);
+        }, untilStored: false, cancellationToken);
 
     /// <summary>Sends a text to every peer of a loaded document. False if it is not loaded.</summary>
     public async Task<bool> BroadcastTextAsync(string docId, string text, IDocumentPeer? except = null)
@@ -369,7 +380,7 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
         try
         {
             if (document.Closed || document.PeerCount > 0 || document.IdleGeneration != generation) return;
-            await document.CompactAsync(CancellationToken.None);
+            await document.CompactAsync();
             document.Closed = true;
             RemoveEntry(document);
             Logger.Unloaded(document.Id);
@@ -423,7 +434,7 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
             try
             {
                 if (document.Closed) continue;
-                await document.CompactAsync(CancellationToken.None);
+                await document.CompactAsync();
                 document.Closed = true;
                 RemoveEntry(document);
             }

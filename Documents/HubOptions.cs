@@ -12,6 +12,17 @@ public sealed record HubOptions
     /// <summary>…or after this many logged bytes, whichever comes first.</summary>
     public long CompactAfterBytes { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// A peer's next payload waits for the log once this many of a document's changes (or
+    /// <see cref="MaxUnstoredBytes"/>) are accepted but not yet stored: the backlog stays bounded.
+    /// </summary>
+    public int MaxUnstoredChanges { get; init; } = 1024;
+
+    public long MaxUnstoredBytes { get; init; } = 8 << 20;
+
+    /// <summary>Awareness clients one peer may introduce to a document (a client has one; more is a flood).</summary>
+    public int MaxAwarenessClientsPerPeer { get; init; } = 16;
+
     /// <summary>How often outdated awareness states (not renewed for 30 s) are dropped.</summary>
     public TimeSpan AwarenessCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -66,10 +66,11 @@ public interface IDocumentStore
     Task<long> AppendAsync(string docId, byte[] update, UpdateAuthor author, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Atomically replaces the document's snapshot with <paramref name="snapshot"/> and deletes its
-    /// log entries with ids up to and including <paramref name="throughId"/>.
+    /// Atomically replaces the document's snapshot with <paramref name="snapshot"/> and deletes every log
+    /// entry appended before this call (writes take effect in call order, so the snapshot must contain
+    /// exactly those). Completes once committed.
     /// </summary>
-    Task CompactAsync(string docId, byte[] snapshot, long throughId, CancellationToken cancellationToken = default);
+    Task CompactAsync(string docId, byte[] snapshot, CancellationToken cancellationToken = default);
 
     /// <summary>Ids of every stored document (with a snapshot or log entries) whose id starts with <paramref name="prefix"/>.</summary>
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);

@@ -19,7 +19,7 @@ public enum JoinGreeting
     FullState = 8,
 }
 
-/// <summary>How a peer takes part in a document: its greeting, whether it sees awareness, how its SyncStep1 is answered.</summary>
+/// <summary>How a peer takes part in a document: its greeting, what it is sent, how its SyncStep1 is answered. Joining again changes them.</summary>
 public sealed record JoinOptions
 {
     /// <summary>The y-websocket behaviour: state vector and awareness on join, awareness relayed, SyncStep1 answered with SyncStep2.</summary>
@@ -35,4 +35,13 @@ public sealed record JoinOptions
     /// back what the server lacks (the y-sync convention of the Rust clients).
     /// </summary>
     public bool AnswerStep1WithStep1 { get; init; }
+
+    /// <summary>False while the peer should not get relayed changes yet (a v1 metadata socket before files_ready).</summary>
+    public bool ReceivesUpdates { get; init; } = true;
+
+    /// <summary>
+    /// A text built from the document and sent before the binary greeting (v1's <c>crdt_state</c>). Like
+    /// <see cref="JoinGreeting.FullState"/> it carries the whole document, so earlier changes are not relayed after it.
+    /// </summary>
+    public Func<Yjs.YDoc, string>? GreetingText { get; init; }
 }

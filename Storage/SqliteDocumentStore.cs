@@ -137,7 +137,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     }
 
     /// <inheritdoc />
-    public Task CompactAsync(string docId, byte[] snapshot, long throughId, CancellationToken cancellationToken = default)
+    public Task CompactAsync(string docId, byte[] snapshot, CancellationToken cancellationToken = default)
     {
         ValidateDocId(docId);
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -146,7 +146,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             return Task.FromCanceled(cancellationToken);
         }
 
-        var operation = new CompactOperation(docId, snapshot, throughId);
+        var operation = new CompactOperation(docId, snapshot);
         Enqueue(operation);
         return operation.Completion.Task;
     }
@@ -382,9 +382,6 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
                     "INSERT INTO snapshots (doc_id, state, updated_at) VALUES ($doc_id, $state, $updated_at) " +
                     "ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at;",
                     ("$doc_id", SqliteType.Text), ("$state", SqliteType.Blob), ("$updated_at", SqliteType.Integer));
-                DeleteUpdatesThrough = Prepare(
-                    "DELETE FROM updates WHERE doc_id = $doc_id AND id <= $through_id;",
-                    ("$doc_id", SqliteType.Text), ("$through_id", SqliteType.Integer));
                 DeleteSnapshot = Prepare(
                     "DELETE FROM snapshots WHERE doc_id = $doc_id;",
                     ("$doc_id", SqliteType.Text));
@@ -405,8 +402,6 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
 
         public SqliteCommand UpsertSnapshot { get; }
 
-        public SqliteCommand DeleteUpdatesThrough { get; }
-
         public SqliteCommand DeleteSnapshot { get; }
 
         public SqliteCommand DeleteUpdates { get; }
@@ -415,7 +410,6 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         {
             Insert.Transaction = transaction;
             UpsertSnapshot.Transaction = transaction;
-            DeleteUpdatesThrough.Transaction = transaction;
             DeleteSnapshot.Transaction = transaction;
             DeleteUpdates.Transaction = transaction;
         }
@@ -424,7 +418,6 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         {
             Insert?.Dispose();
             UpsertSnapshot?.Dispose();
-            DeleteUpdatesThrough?.Dispose();
             DeleteSnapshot?.Dispose();
             DeleteUpdates?.Dispose();
             Connection.Dispose();
@@ -480,7 +473,8 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         public override void Fail(Exception exception) => Completion.TrySetException(exception);
     }
 
-    private sealed class CompactOperation(string docId, byte[] snapshot, long throughId) : WriteOperation
+    /// <summary>The snapshot replaces the whole log: operations run in queue order, so the log holds exactly the appends queued before it.</summary>
+    private sealed class CompactOperation(string docId, byte[] snapshot) : WriteOperation
     {
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -494,10 +488,8 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             upsert[2].Value = nowMilliseconds;
             writer.UpsertSnapshot.ExecuteNonQuery();
 
-            var delete = writer.DeleteUpdatesThrough.Parameters;
-            delete[0].Value = docId;
-            delete[1].Value = throughId;
-            writer.DeleteUpdatesThrough.ExecuteNonQuery();
+            writer.DeleteUpdates.Parameters[0].Value = docId;
+            writer.DeleteUpdates.ExecuteNonQuery();
         }
 
         public override void Complete() => Completion.TrySetResult();

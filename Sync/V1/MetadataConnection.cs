@@ -15,13 +15,20 @@ public sealed class MetadataConnection(WebSocket socket, V1Connect connect, Sync
     : SyncV1Connection(socket, connect, services)
 {
     private static readonly JoinOptions Synchronized = new() { Greeting = JoinGreeting.FullState, ReceivesAwareness = false, AnswerStep1WithStep1 = true };
-    private static readonly JoinOptions AwaitingFilesReady = Synchronized with { Greeting = JoinGreeting.None };
+    private static readonly JoinOptions AwaitingFilesReady = Synchronized with { Greeting = JoinGreeting.None, ReceivesUpdates = false };
+
+    /// <summary>After files_ready: the whole state as <c>crdt_state</c>, then relays of every later change.</summary>
+    private static readonly JoinOptions FilesReady = Synchronized with
+    {
+        Greeting = JoinGreeting.None,
+        GreetingText = doc => ControlMessages.CrdtState(doc.EncodeStateAsUpdate()),
+    };
 
     /// <summary>Remembers which reply each recent frame got, to stop the SyncStep1 ping-pong of Rust clients.</summary>
     private readonly Dictionary<UInt128, UInt128> _answered = [];
     private const int MaxAnswered = 100;
 
-    private volatile bool _awaitingFilesReady;
+    private bool _awaitingFilesReady;
     private bool _joined;
     private bool _syncCompleteSent;
     private volatile bool _sessionEnded;
@@ -88,17 +95,12 @@ public sealed class MetadataConnection(WebSocket socket, V1Connect connect, Sync
     protected override async Task OnTextAsync(string text, CancellationToken cancellationToken)
     {
         if (TypeOf(text, out _) is not ("files_ready" or "FilesReady") || !_awaitingFilesReady) return;
-        // Under the document's gate: changes before this are in crdt_state, changes after it are relayed after it.
-        await Hub.ReadAsync(DocId, doc =>
-        {
-            TrySendText(ControlMessages.CrdtState(doc.EncodeStateAsUpdate()));
-            _awaitingFilesReady = false;
-            return true;
-        }, cancellationToken);
+        // Joining again switches the relays on: changes before it are in crdt_state, changes after it are relayed after it.
+        await Hub.JoinAsync(DocId, this, Connect.Grant.Author, Connect.Grant.ReadOnly, FilesReady, cancellationToken);
+        _awaitingFilesReady = false;
     }
 
-    protected override bool SendFromHub(string docId, byte[] message) =>
-        docId != DocId || _awaitingFilesReady || TrySendBinary(message); // relays before files_ready are covered by crdt_state
+    protected override bool SendFromHub(string docId, byte[] message) => docId != DocId || TrySendBinary(message);
 
     private void OnSessionEnded(string code)
     {

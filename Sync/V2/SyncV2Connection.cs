@@ -219,8 +219,9 @@ public sealed class SyncV2Connection(
         }
     }
 
+    // A document this socket is leaving has nothing to send: that is not a full queue.
     bool IDocumentPeer.TrySend(string docId, byte[] message) =>
-        _clientIdByHubId.TryGetValue(docId, out var clientId) && _channel.TrySendBinary(V2Frame.Encode(clientId, message));
+        !_clientIdByHubId.TryGetValue(docId, out var clientId) || _channel.TrySendBinary(V2Frame.Encode(clientId, message));
 
     bool IDocumentPeer.TrySendText(string text) => _channel.TrySendText(text);
 

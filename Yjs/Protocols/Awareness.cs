@@ -118,14 +118,19 @@ public sealed class Awareness(long clientId, TimeProvider? time = null)
         return new AwarenessChange([], [], removed);
     }
 
-    /// <summary>Drops remote states that were not renewed within <see cref="OutdatedTimeout"/>.</summary>
+    /// <summary>
+    /// Drops remote states that were not renewed within <see cref="OutdatedTimeout"/>, and forgets the
+    /// clocks of clients removed that long ago (a server sees endless client ids come and go; a clock
+    /// only matters while late updates of that client may still arrive).
+    /// </summary>
     public AwarenessChange RemoveOutdated()
     {
         var now = _time.GetUtcNow();
         var outdated = _meta
-            .Where(e => e.Key != ClientId && now - e.Value.LastUpdated >= OutdatedTimeout && _states.ContainsKey(e.Key))
+            .Where(e => e.Key != ClientId && now - e.Value.LastUpdated >= OutdatedTimeout)
             .Select(e => e.Key)
             .ToList();
+        foreach (var client in outdated.Where(c => !_states.ContainsKey(c))) _meta.Remove(client);
         return RemoveStates(outdated);
     }
 }

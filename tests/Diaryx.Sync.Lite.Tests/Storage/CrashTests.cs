@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
 using Xunit.Abstractions;
 
@@ -87,7 +88,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         // The log is usable after the crash.
-        var after = await store.AppendAsync(CrashWriter.DocId(0), [1], Documents.UpdateAuthor.Server);
+        var after = await store.AppendAsync(CrashWriter.DocId(0), [1], UpdateAuthor.Server);
         Assert.True(after > stored.Keys.Max());
     }
 }

@@ -44,7 +44,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         new Random(7).NextBytes(large);
         var emptyId = await store.AppendAsync("body:w/c.md", [], Alice);
         var largeId = await store.AppendAsync("body:w/c.md", large, Alice);
-        await store.CompactAsync("body:w/d.md", large, 0);
+        await store.CompactAsync("body:w/d.md", large);
         var c = await store.LoadAsync("body:w/c.md");
         Assert.Equal([emptyId, largeId], c.Updates.Select(u => u.Id));
         Assert.Empty(c.Updates[0].Data);
@@ -53,37 +53,37 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Compaction_replaces_the_snapshot_and_drops_the_log_through_the_given_id()
+    public async Task Compaction_replaces_the_snapshot_and_drops_the_log_appended_before_it()
     {
         using var dir = new StorageTestDirectory();
         using var db = new SqliteDatabase(dir.DbPath);
         await using var store = new SqliteDocumentStore(db);
 
-        var ids = new List<long>();
         for (byte i = 0; i < 5; i++)
         {
-            ids.Add(await store.AppendAsync("workspace:w", [i], Alice));
+            await store.AppendAsync("workspace:w", [i], Alice);
         }
 
         var other = await store.AppendAsync("workspace:other", [9], Alice);
 
-        await store.CompactAsync("workspace:w", [100], ids[2]);
+        await store.CompactAsync("workspace:w", [100]);
         var doc = await store.LoadAsync("workspace:w");
         Assert.Equal([100], doc.Snapshot);
-        Assert.Equal(ids.Skip(3), doc.Updates.Select(u => u.Id));
-        Assert.Equal(new UpdateLogStats(2, 2, ids[4]), await store.GetLogStatsAsync("workspace:w"));
+        Assert.Empty(doc.Updates);
+        Assert.Equal(UpdateLogStats.Empty, await store.GetLogStatsAsync("workspace:w"));
 
         // A second compaction replaces the snapshot; the other document is untouched.
-        await store.CompactAsync("workspace:w", [101], ids[4]);
+        var later = await store.AppendAsync("workspace:w", [5], Alice);
+        Assert.Equal(new UpdateLogStats(1, 1, later), await store.GetLogStatsAsync("workspace:w"));
+        await store.CompactAsync("workspace:w", [101]);
         doc = await store.LoadAsync("workspace:w");
         Assert.Equal([101], doc.Snapshot);
         Assert.Empty(doc.Updates);
-        Assert.Equal(UpdateLogStats.Empty, await store.GetLogStatsAsync("workspace:w"));
         Assert.Equal([other], (await store.LoadAsync("workspace:other")).Updates.Select(u => u.Id));
 
         // Ids keep growing after the log was emptied (AUTOINCREMENT never reuses them).
-        var next = await store.AppendAsync("workspace:w", [5], Alice);
-        Assert.True(next > other);
+        var next = await store.AppendAsync("workspace:w", [6], Alice);
+        Assert.True(next > later);
         doc = await store.LoadAsync("workspace:w");
         Assert.Equal([101], doc.Snapshot);
         Assert.Equal([next], doc.Updates.Select(u => u.Id));
@@ -99,7 +99,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
 
         // Not awaited in between: all three land in the writer queue in this order.
         var before = store.AppendAsync("d", [2], Alice);
-        var compact = store.CompactAsync("d", [0xC0], long.MaxValue);
+        var compact = store.CompactAsync("d", [0xC0]);
         var after = store.AppendAsync("d", [3], Alice);
         await Task.WhenAll(before, compact, after);
 
@@ -115,8 +115,8 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         using var dir = new StorageTestDirectory();
         using var db = new SqliteDatabase(dir.DbPath);
         await using var store = new SqliteDocumentStore(db);
-        var id = await store.AppendAsync("d", [1], Alice);
-        await store.CompactAsync("d", [2], id);
+        await store.AppendAsync("d", [1], Alice);
+        await store.CompactAsync("d", [2]);
         await store.AppendAsync("d", [3], Alice);
         await store.AppendAsync("keep", [4], Alice);
 
@@ -132,8 +132,8 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         using var db = new SqliteDatabase(dir.DbPath);
         await using var store = new SqliteDocumentStore(db);
 
-        var id = await store.AppendAsync("body:w1/a.md", [1], Alice);
-        await store.CompactAsync("body:w1/a.md", [1], id); // snapshot only now
+        await store.AppendAsync("body:w1/a.md", [1], Alice);
+        await store.CompactAsync("body:w1/a.md", [1]); // snapshot only now
         await store.AppendAsync("body:w1/b.md", [1], Alice); // log only
         await store.AppendAsync("body:w1/b.md", [2], Alice);
         await store.AppendAsync("body:w10/c.md", [1], Alice);
@@ -251,7 +251,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
 
         var a1 = store.AppendAsync("a", [1], Alice);
         var a2 = store.AppendAsync("b", [2], Alice);
-        var compact = store.CompactAsync("c", [3], 0);
+        var compact = store.CompactAsync("c", [3]);
         var poison = store.AppendAsync("poison", [4], Alice);
         var a3 = store.AppendAsync("a", [5], Alice);
         blocker.Execute("COMMIT;");
@@ -285,7 +285,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         var pending = Enumerable.Range(0, 5000)
             .Select(i => store.AppendAsync($"doc-{i % 7}", BitConverter.GetBytes(i), Alice))
             .ToList();
-        var compact = store.CompactAsync("doc-0", [0xAA], 0);
+        var compact = store.CompactAsync("doc-0", [0xAA]);
 
         await store.DisposeAsync();
 
@@ -294,8 +294,10 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync("late", [1], Alice));
         await store.DisposeAsync(); // idempotent
 
+        // The compaction folded in doc-0's 715 appends queued before it.
         using var raw = dir.OpenRawConnection();
-        Assert.Equal(5000L, raw.Scalar("SELECT count(*) FROM updates;"));
+        Assert.Equal(5000L - 715, raw.Scalar("SELECT count(*) FROM updates;"));
+        Assert.Equal(0L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'doc-0';"));
         Assert.Equal(1L, raw.Scalar("SELECT count(*) FROM snapshots;"));
     }
 
@@ -332,14 +334,13 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         var stop = DateTime.UtcNow.AddSeconds(2);
         var writer = Task.Run(async () =>
         {
-            long lastId = 0;
             while (DateTime.UtcNow < stop && total < 5000)
             {
-                lastId = await store.AppendAsync("d", [1], Alice);
+                await store.AppendAsync("d", [1], Alice);
                 Interlocked.Increment(ref total);
                 if (total % 50 == 0)
                 {
-                    await store.CompactAsync("d", BitConverter.GetBytes(total), lastId);
+                    await store.CompactAsync("d", BitConverter.GetBytes(total));
                 }
             }
         });
