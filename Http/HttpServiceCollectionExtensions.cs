@@ -42,7 +42,7 @@ public static class HttpServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>CORS and connection counting; call after <c>UseWebSockets</c>, before the endpoints.</summary>
+    /// <summary>CORS, connection counting and storage failures as 503; call after <c>UseWebSockets</c>, before the endpoints.</summary>
     public static IApplicationBuilder UseHttpApi(this IApplicationBuilder app) =>
-        app.UseCors().UseConnectionCounting();
+        app.UseCors().UseConnectionCounting().UseStorageFailureHandling();
 }

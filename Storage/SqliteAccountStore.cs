@@ -81,8 +81,15 @@ public sealed class SqliteAccountStore : IAccountStore
 
             if (lastSeen < now)
             {
-                Execute(connection, null, "UPDATE devices SET last_seen_at = $now WHERE id = $id AND last_seen_at < $now;",
-                    ("$now", now), ("$id", deviceId));
+                try
+                {
+                    Execute(connection, null, "UPDATE devices SET last_seen_at = $now WHERE id = $id AND last_seen_at < $now;",
+                        ("$now", now), ("$id", deviceId));
+                }
+                catch (SqliteException)
+                {
+                    // Only bookkeeping: a locked or full database must not lock the user out of reading.
+                }
             }
 
             return (TokenIdentity?)new TokenIdentity(userId, deviceId, email);

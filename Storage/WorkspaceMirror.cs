@@ -17,6 +17,9 @@ public sealed partial class WorkspaceMirror(DocumentHub hub, ServerSettings sett
 {
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a workspace whose mirroring failed waits before the next attempt.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _changed = new(StringComparer.Ordinal);
@@ -71,8 +74,9 @@ public sealed partial class WorkspaceMirror(DocumentHub hub, ServerSettings sett
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Storage or the disk failed (full, locked): try again later, unless a newer change already queued it.
             LogFailed(logger, workspaceId, exception);
-            _changed.TryRemove(new KeyValuePair<string, DateTimeOffset>(workspaceId, changedAt));
+            _changed.TryUpdate(workspaceId, _time.GetUtcNow() + RetryDelay - QuietPeriod, changedAt);
         }
     }
 
@@ -93,8 +97,15 @@ public sealed partial class WorkspaceMirror(DocumentHub hub, ServerSettings sett
             if (File.Exists(full) && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes)) continue;
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             var temp = $"{full}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
+            try
+            {
+                File.WriteAllBytes(temp, bytes);
+                File.Move(temp, full, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(temp); // a write that failed half-way leaves no stray file (no-op after the move)
+            }
             written++;
         }
         foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).ToList())
@@ -111,6 +122,6 @@ public sealed partial class WorkspaceMirror(DocumentHub hub, ServerSettings sett
     [LoggerMessage(Level = LogLevel.Debug, Message = "Mirrored workspace {WorkspaceId} ({Written} files written)")]
     private static partial void LogWritten(ILogger logger, string workspaceId, int written);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mirror workspace {WorkspaceId}; SQLite still has everything")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not mirror workspace {WorkspaceId}; SQLite still has everything, retrying later")]
     private static partial void LogFailed(ILogger logger, string workspaceId, Exception exception);
 }

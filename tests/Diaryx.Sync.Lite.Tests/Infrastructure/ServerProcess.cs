@@ -40,6 +40,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The server's process id.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Everything the server printed so far (stdout and stderr interleaved).</summary>
     public string Output
     {
@@ -152,17 +155,20 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new FileNotFoundException($"Server build not found next to the tests: {dll}");
         }
 
+        // Through sh, which execs the server (same process id) with SIGXFSZ ignored: under a file-size
+        // limit (the disk-full tests) a write then fails as on a full disk instead of killing the process.
         var startInfo = new ProcessStartInfo
         {
-            // Set by `dotnet test`/`dotnet build` to the running dotnet host.
-            FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet",
+            FileName = "/bin/sh",
             WorkingDirectory = dataDir,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[dll, "--host", "127.0.0.1", "--port", port.ToString(), "--db", Path.Combine(dataDir, "diaryx_sync.db")])
+        // DOTNET_HOST_PATH: set by `dotnet test`/`dotnet build` to the running dotnet host.
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        foreach (var arg in (string[])["-c", "trap '' XFSZ; exec \"$@\"", "sh", dotnet, dll, "--host", "127.0.0.1", "--port", port.ToString(), "--db", Path.Combine(dataDir, "diaryx_sync.db")])
         {
             startInfo.ArgumentList.Add(arg);
         }

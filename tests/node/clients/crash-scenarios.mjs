@@ -15,6 +15,7 @@ import { V2Client, Y, waitFor, sleep } from './v2client.mjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import { V1Client } from './v1client.mjs'
 import WebSocket from 'ws'
+import fs from 'node:fs'
 import { args, runScenario } from './scenario-cli.mjs'
 
 
@@ -335,6 +336,45 @@ const scenarios = {
     }
     await Promise.all([m.close(), b.close(), c.close()])
     return result
+  },
+
+  /**
+   * Two /sync2 clients on one document while the C# test breaks storage (a lock on the database, or
+   * a file-size limit: a full disk) and then repairs it. The test and this script take turns through
+   * files in `signals`: this script creates `<step>.ready` and waits for `<step>.go`.
+   * A change made while storage is broken must reach nobody (it was not stored) and its sender must
+   * be told; once storage works again, rejoining brings the change back from the sender's copy.
+   */
+  async storageFault ({ v2url, token, workspace, signals }) {
+    const turn = async (step) => {
+      fs.writeFileSync(`${signals}/${step}.ready`, '')
+      await waitFor(() => fs.existsSync(`${signals}/${step}.go`), `the test's go for ${step}`, 60000)
+    }
+    const id = `body:${workspace}/fault/doc.md`
+    const text = (client) => client.doc(id).getText('body').toString()
+    const a = await new V2Client(withToken(v2url, token), { name: 'writer' }).connect()
+    const b = await new V2Client(withToken(v2url, token), { name: 'watcher' }).connect()
+    a.open(id)
+    b.open(id)
+    await a.waitSynced(id)
+    await b.waitSynced(id)
+    a.doc(id).getText('body').insert(0, 'before;')
+    await waitFor(() => text(b) === 'before;', 'b sees the change made before the fault')
+
+    await turn('break')
+    a.doc(id).getText('body').insert(text(a).length, 'during;')
+    const closedText = (t) => t.type === 'error' && t.doc === id && /closed/.test(t.message)
+    await a.waitText(closedText, 'the writer is told its document closed', 40000)
+    await b.waitText(closedText, 'the watcher is told its document closed', 40000)
+    const watcherDuringFault = text(b)
+
+    await turn('repair')
+    a.sendStep1(id)
+    b.sendStep1(id)
+    await waitFor(() => text(b) === 'before;during;', 'b gets the change once storage works again', 30000)
+    const errors = a.texts.filter((t) => t.type === 'error').map((t) => t.message)
+    await Promise.all([a.close(), b.close()])
+    return { watcherDuringFault, recovered: 'before;during;', errors }
   },
 
   /** The body text of one document, as a fresh /sync2 reader sees it. */
