@@ -58,6 +58,30 @@ public sealed class WorkspaceMirrorTests
         }
     }
 
+    [Fact]
+    public async Task A_workspace_that_could_not_be_mirrored_is_written_once_the_disk_works_again()
+    {
+        var server = SyncServer.With();
+        await server.InitializeAsync();
+        try
+        {
+            var user = await server.NewUserAsync();
+            // A file where the workspace's folder belongs: every write into it fails, as on a broken disk.
+            var mirror = Path.Combine(server.Process.DataDir, "workspaces", user.DefaultWorkspaceId);
+            Directory.CreateDirectory(Path.GetDirectoryName(mirror)!);
+            File.WriteAllText(mirror, "in the way");
+            await server.RunV2ScenarioAsync("write", new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, count = 1 });
+            await Eventually(() => server.Process.Output.Contains($"Could not mirror workspace {user.DefaultWorkspaceId}", StringComparison.Ordinal));
+
+            File.Delete(mirror);
+            await Eventually(() => File.Exists(Path.Combine(mirror, "keep", "0.md")));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
