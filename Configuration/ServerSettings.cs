@@ -1,4 +1,5 @@
 using System.Text;
+using Diaryx.Sync.Lite.Storage.Snapshots;
 
 namespace Diaryx.Sync.Lite.Configuration;
 
@@ -49,18 +50,25 @@ public sealed record ServerSettings(
 }
 
 /// <summary>The limits of <c>serve</c> (README "Limits"); each has a flag and a default.</summary>
-/// <param name="MaxFrameBytes">Largest WebSocket message (<c>--max-frame-bytes</c>); a bigger one closes the socket with 1009.</param>
-/// <param name="MaxDocsPerConnection">Documents one WebSocket may have open (<c>--max-docs-per-connection</c>); more are refused with an error text.</param>
-/// <param name="MaxConnections">Open WebSocket connections (<c>--max-connections</c>); more upgrades get HTTP 503.</param>
-/// <param name="MaxUploadBytes">Largest snapshot zip accepted by <c>POST /api/workspaces/{id}/snapshot</c> (<c>--max-upload-bytes</c>); bigger ones get 413.</param>
-public sealed record ServerLimits(int MaxFrameBytes, int MaxDocsPerConnection, int MaxConnections, long MaxUploadBytes)
+public sealed record ServerLimits
 {
-    public const int DefaultMaxFrameBytes = 16 << 20;
-    public const int DefaultMaxDocsPerConnection = 10_000;
-    public const int DefaultMaxConnections = 10_000;
-    public const long DefaultMaxUploadBytes = 64L << 20;
+    public static ServerLimits Default { get; } = new();
 
-    public static ServerLimits Default { get; } = new(DefaultMaxFrameBytes, DefaultMaxDocsPerConnection, DefaultMaxConnections, DefaultMaxUploadBytes);
+    /// <summary>Largest WebSocket message (<c>--max-frame-bytes</c>); a bigger one closes the socket with 1009.</summary>
+    public int MaxFrameBytes { get; init; } = 16 << 20;
+
+    /// <summary>Documents one WebSocket may have open (<c>--max-docs-per-connection</c>); more are refused with an error text.</summary>
+    public int MaxDocsPerConnection { get; init; } = 10_000;
+
+    /// <summary>Open WebSocket connections, authenticated or not (<c>--max-connections</c>); more upgrades get HTTP 503.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>
+    /// Snapshot zips, for <c>POST /api/workspaces/{id}/snapshot</c> and <c>workspace import</c> alike:
+    /// archive size (<c>--max-upload-bytes</c>, 413), entry count (<c>--max-zip-entries</c>, 400) and
+    /// inflated size of all markdown together (<c>--max-zip-inflated-bytes</c>, 413).
+    /// </summary>
+    public SnapshotLimits Snapshots { get; init; } = SnapshotLimits.Default;
 }
 
 /// <summary>SMTP delivery of magic links (<c>--smtp-*</c>). Port 465 means implicit TLS, other ports STARTTLS.</summary>

@@ -67,12 +67,14 @@ internal static class SettingKeys
     public static readonly SettingKey MaxDocsPerConnection = new("max-docs-per-connection");
     public static readonly SettingKey MaxConnections = new("max-connections");
     public static readonly SettingKey MaxUploadBytes = new("max-upload-bytes");
+    public static readonly SettingKey MaxZipEntries = new("max-zip-entries");
+    public static readonly SettingKey MaxZipInflatedBytes = new("max-zip-inflated-bytes");
 
     public static IReadOnlyList<SettingKey> All { get; } =
     [
         Host, Port, Db, WorkspacesDir, AppBaseUrl, CorsOrigins, Dev,
         SmtpHost, SmtpPort, SmtpUsername, SmtpPassword, SmtpFromEmail, SmtpFromName,
         SessionExpiryDays, MagicLinkExpiryMinutes, IdleUnloadSeconds, V1Handshake, LogLevel,
-        MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes,
+        MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes, MaxZipEntries, MaxZipInflatedBytes,
     ];
 }

@@ -1,5 +1,4 @@
 using Diaryx.Sync.Lite.Configuration;
-using Diaryx.Sync.Lite.Storage.Snapshots;
 
 namespace Diaryx.Sync.Lite.Http;
 
@@ -7,7 +6,7 @@ public static class HttpServiceCollectionExtensions
 {
     /// <summary>
     /// What the HTTP API needs: source-generated JSON, CORS from <see cref="ServerSettings.CorsOrigins"/>,
-    /// the connection counter (with <see cref="ServerLimits.MaxConnections"/>), the snapshot upload limit, account deletion and, when SMTP is configured, the magic-link mailer.
+    /// the connection counter (with <see cref="ServerLimits.MaxConnections"/>), the snapshot zip limits, account deletion and, when SMTP is configured, the magic-link mailer.
     /// </summary>
     public static IServiceCollection AddHttpApi(this IServiceCollection services, ServerSettings settings)
     {
@@ -32,7 +31,7 @@ public static class HttpServiceCollectionExtensions
             policy.WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS").WithHeaders("Authorization", "Content-Type");
         }));
         services.AddSingleton(new ConnectionCounter(settings.Limits.MaxConnections));
-        services.AddSingleton(new SnapshotLimits { MaxArchiveBytes = settings.Limits.MaxUploadBytes });
+        services.AddSingleton(settings.Limits.Snapshots);
         services.AddSingleton<AccountDeletion>();
         if (settings.Smtp is { } smtp)
         {

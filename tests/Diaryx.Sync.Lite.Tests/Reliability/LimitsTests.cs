@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Diaryx.Sync.Lite.Configuration;
+using Diaryx.Sync.Lite.Storage.Snapshots;
 using Diaryx.Sync.Lite.Tests.Cli;
 using Diaryx.Sync.Lite.Tests.Infrastructure;
 
@@ -22,17 +23,30 @@ public sealed class LimitsTests
     public async Task Limits_have_defaults_and_come_from_flags_environment_or_appsettings()
     {
         using var cli = new CliHarness();
-        Assert.Equal(ServerLimits.Default, (await cli.ResolveAsync()).Limits);
-        Assert.Equal(new ServerLimits(16 << 20, 10_000, 10_000, 64L << 20), ServerLimits.Default);
+        var defaults = ServerLimits.Default;
+        Assert.Equal(defaults, (await cli.ResolveAsync()).Limits);
+        Assert.Equal((16 << 20, 10_000, 10_000), (defaults.MaxFrameBytes, defaults.MaxDocsPerConnection, defaults.MaxConnections));
+        Assert.Equal((64L << 20, 10_000, 256L << 20), (defaults.Snapshots.MaxArchiveBytes, defaults.Snapshots.MaxEntries, defaults.Snapshots.MaxTotalInflatedBytes));
 
-        cli.WriteSettings("""{ "Diaryx": { "MaxFrameBytes": 4096, "MaxDocsPerConnection": 7, "MaxConnections": 9, "MaxUploadBytes": "5000000000" } }""");
-        Assert.Equal(new ServerLimits(4096, 7, 9, 5_000_000_000), (await cli.ResolveAsync()).Limits);
+        cli.WriteSettings("""
+            { "Diaryx": { "MaxFrameBytes": 4096, "MaxDocsPerConnection": 7, "MaxConnections": 9, "MaxUploadBytes": "5000000000",
+                          "MaxZipEntries": 11, "MaxZipInflatedBytes": 8192 } }
+            """);
+        var fromFile = defaults with { MaxFrameBytes = 4096, MaxDocsPerConnection = 7, MaxConnections = 9, Snapshots = Zip(5_000_000_000, 11, 8192) };
+        Assert.Equal(fromFile, (await cli.ResolveAsync()).Limits);
 
         cli.Environment["DIARYX_MAX_DOCS_PER_CONNECTION"] = "70";
         cli.Environment["DIARYX_MAX_CONNECTIONS"] = "90";
-        Assert.Equal(new ServerLimits(2048, 70, 90, 5_000_000_000), (await cli.ResolveAsync("--max-frame-bytes", "2048")).Limits);
-        Assert.Equal(new ServerLimits(2048, 70, 3, 1024), (await cli.ResolveAsync("--max-frame-bytes", "2048", "--max-connections", "3", "--max-upload-bytes", "1024")).Limits);
+        cli.Environment["DIARYX_MAX_ZIP_ENTRIES"] = "110";
+        var fromEnvironment = fromFile with { MaxFrameBytes = 2048, MaxDocsPerConnection = 70, MaxConnections = 90, Snapshots = Zip(5_000_000_000, 110, 8192) };
+        Assert.Equal(fromEnvironment, (await cli.ResolveAsync("--max-frame-bytes", "2048")).Limits);
+        Assert.Equal(
+            fromEnvironment with { MaxConnections = 3, Snapshots = Zip(1024, 12, 2048) },
+            (await cli.ResolveAsync("--max-frame-bytes", "2048", "--max-connections", "3", "--max-upload-bytes", "1024", "--max-zip-entries", "12", "--max-zip-inflated-bytes", "2048")).Limits);
     }
+
+    private static SnapshotLimits Zip(long archiveBytes, int entries, long inflatedBytes) =>
+        SnapshotLimits.Default with { MaxArchiveBytes = archiveBytes, MaxEntries = entries, MaxTotalInflatedBytes = inflatedBytes };
 
     [Theory]
     [InlineData("error: --max-frame-bytes: '100' is not a number of bytes (1024-1073741824)", "--max-frame-bytes", "100")]
@@ -40,6 +54,8 @@ public sealed class LimitsTests
     [InlineData("error: --max-docs-per-connection: '0' is not a number of documents (1-1000000)", "--max-docs-per-connection", "0")]
     [InlineData("error: --max-connections: '-5' is not a number of connections (1-1000000)", "--max-connections", "-5")]
     [InlineData("error: --max-upload-bytes: '1e9' is not a number of bytes (1024-17179869184)", "--max-upload-bytes", "1e9")]
+    [InlineData("error: --max-zip-entries: '0' is not a number of entries (1-1000000)", "--max-zip-entries", "0")]
+    [InlineData("error: --max-zip-inflated-bytes: '1000' is not a number of bytes (1024-68719476736)", "--max-zip-inflated-bytes", "1000")]
     public async Task Bad_limit_values_fail_fast_with_one_line(string expectedStart, params string[] args)
     {
         using var cli = new CliHarness();
@@ -119,11 +135,37 @@ public sealed class LimitsTests
         Assert.True(big.Length > 4096);
         using var refused = await http.PostAsync(url, Zip(big));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
-        Assert.Equal("the upload is larger than 4096 bytes", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        Assert.Equal("the upload is larger than 4096 bytes", await ErrorAsync(refused));
 
         using var export = await http.GetAsync(url);
         using var archive = new ZipArchive(new MemoryStream(await export.Content.ReadAsByteArrayAsync()));
         Assert.Equal(["small.md"], archive.Entries.Select(e => e.FullName));
+    }
+
+    [Fact]
+    public async Task A_snapshot_zip_over_max_zip_entries_is_a_400_and_over_max_zip_inflated_bytes_a_413_and_neither_changes_anything()
+    {
+        await using var server = await StartAsync("--max-zip-entries", "3", "--max-zip-inflated-bytes", "4096");
+        var user = await server.NewUserAsync();
+        using var http = server.Process.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+        var url = $"api/workspaces/{user.DefaultWorkspaceId}/snapshot";
+
+        using var fits = await http.PostAsync(url, Zip(MakeZip(("a.md", "one"), ("b.md", "two"), ("c.md", new string('c', 4000)))));
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+
+        using var tooMany = await http.PostAsync(url, Zip(MakeZip(("d.md", "1"), ("e.md", "2"), ("f.md", "3"), ("g.png", "4"))));
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Equal("the archive has 4 entries; at most 3 are allowed", await ErrorAsync(tooMany));
+
+        // 5000 bytes of markdown compress to far less than the upload limit, but inflate past 4096.
+        using var tooBig = await http.PostAsync(url, Zip(MakeZip(("big.md", new string('x', 5000)))));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+        Assert.Equal("the archive inflates to more than 4096 bytes in all", await ErrorAsync(tooBig));
+
+        using var export = await http.GetAsync(url);
+        using var archive = new ZipArchive(new MemoryStream(await export.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(["a.md", "b.md", "c.md"], archive.Entries.Select(e => e.FullName).Order());
     }
 
     private static async Task<OwnedServer> StartAsync(params string[] arguments)
@@ -132,6 +174,9 @@ public sealed class LimitsTests
         await server.InitializeAsync();
         return new OwnedServer(server);
     }
+
+    private static async Task<string?> ErrorAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
 
     private static ByteArrayContent Zip(byte[] bytes) => new(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/zip") } };
 
