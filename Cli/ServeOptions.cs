@@ -61,6 +61,8 @@ internal sealed class ServeOptions
         Add(SettingKeys.MaxFrameBytes, "<n>", $"Largest WebSocket message in bytes; bigger ones close the socket with 1009 [default: {ServerLimits.Default.MaxFrameBytes}]");
         Add(SettingKeys.MaxDocsPerConnection, "<n>", $"Documents one WebSocket may have open [default: {ServerLimits.Default.MaxDocsPerConnection}]");
         Add(SettingKeys.MaxConnections, "<n>", $"Open WebSocket connections; more upgrades get HTTP 503 [default: {ServerLimits.Default.MaxConnections}]");
+        Add(SettingKeys.MagicLinksPerEmailPerHour, "<n>", $"Magic links one email address may be sent per hour; more get 429 [default: {ServerLimits.Default.MagicLinksPerEmailPerHour}]");
+        Add(SettingKeys.MagicLinksPerIpPerHour, "<n>", $"Magic-link requests per client address (IPv6: per /64) per hour; more get 429; 0 = no limit (e.g. behind a reverse proxy) [default: {ServerLimits.Default.MagicLinksPerIpPerHour}]");
     }
 
     /// <summary>Adds every option to <paramref name="command"/> (the same instances can sit on several commands).</summary>

@@ -69,6 +69,16 @@ public sealed record ServerLimits
     /// inflated size of all markdown together (<c>--max-zip-inflated-bytes</c>, 413).
     /// </summary>
     public SnapshotLimits Snapshots { get; init; } = SnapshotLimits.Default;
+
+    /// <summary>Magic links one email address may be sent per hour (<c>--magic-links-per-email-per-hour</c>); more get 429.</summary>
+    public int MagicLinksPerEmailPerHour { get; init; } = 3;
+
+    /// <summary>
+    /// Magic-link requests one client address (IPv6: one /64) may make per hour
+    /// (<c>--magic-links-per-ip-per-hour</c>); more get 429. 0 = no limit (behind a reverse proxy every
+    /// client has the proxy's address).
+    /// </summary>
+    public int MagicLinksPerIpPerHour { get; init; } = 30;
 }
 
 /// <summary>SMTP delivery of magic links (<c>--smtp-*</c>). Port 465 means implicit TLS, other ports STARTTLS.</summary>

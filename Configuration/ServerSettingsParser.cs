@@ -33,6 +33,7 @@ internal static class ServerSettingsParser
     public const int MaxZipEntries = 1_000_000;
     public const long MinZipInflatedBytes = 1024;
     public const long MaxZipInflatedBytes = 64L << 30;
+    public const int MaxMagicLinksPerHour = 100_000;
 
     /// <summary>Level names accepted by <c>--log-level</c> (case-insensitive).</summary>
     public static readonly IReadOnlyList<LogLevel> LogLevels =
@@ -85,6 +86,12 @@ internal static class ServerSettingsParser
             ? ParseInteger(rawConnections, 1, MaxConnections, "a number of connections")
             : ServerLimits.Default.MaxConnections,
         Snapshots = ParseSnapshotLimits(sources),
+        MagicLinksPerEmailPerHour = sources.Get(SettingKeys.MagicLinksPerEmailPerHour) is { } rawPerEmail
+            ? ParseInteger(rawPerEmail, 1, MaxMagicLinksPerHour, "a number of links")
+            : ServerLimits.Default.MagicLinksPerEmailPerHour,
+        MagicLinksPerIpPerHour = sources.Get(SettingKeys.MagicLinksPerIpPerHour) is { } rawPerIp
+            ? ParseInteger(rawPerIp, 0, MaxMagicLinksPerHour, "a number of requests")
+            : ServerLimits.Default.MagicLinksPerIpPerHour,
     };
 
     /// <summary><c>--max-upload-bytes</c>, <c>--max-zip-entries</c> and <c>--max-zip-inflated-bytes</c> (also used by <c>workspace import</c>).</summary>

@@ -69,6 +69,8 @@ internal static class SettingKeys
     public static readonly SettingKey MaxUploadBytes = new("max-upload-bytes");
     public static readonly SettingKey MaxZipEntries = new("max-zip-entries");
     public static readonly SettingKey MaxZipInflatedBytes = new("max-zip-inflated-bytes");
+    public static readonly SettingKey MagicLinksPerEmailPerHour = new("magic-links-per-email-per-hour");
+    public static readonly SettingKey MagicLinksPerIpPerHour = new("magic-links-per-ip-per-hour");
 
     public static IReadOnlyList<SettingKey> All { get; } =
     [
@@ -76,5 +78,6 @@ internal static class SettingKeys
         SmtpHost, SmtpPort, SmtpUsername, SmtpPassword, SmtpFromEmail, SmtpFromName,
         SessionExpiryDays, MagicLinkExpiryMinutes, IdleUnloadSeconds, V1Handshake, LogLevel,
         MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes, MaxZipEntries, MaxZipInflatedBytes,
+        MagicLinksPerEmailPerHour, MagicLinksPerIpPerHour,
     ];
 }

@@ -6,7 +6,7 @@ public static class HttpServiceCollectionExtensions
 {
     /// <summary>
     /// What the HTTP API needs: source-generated JSON, CORS from <see cref="ServerSettings.CorsOrigins"/>,
-    /// the connection counter (with <see cref="ServerLimits.MaxConnections"/>), the snapshot zip limits, account deletion and, when SMTP is configured, the magic-link mailer.
+    /// the connection counter (with <see cref="ServerLimits.MaxConnections"/>), the snapshot zip limits, the magic-link rate limits, account deletion and, when SMTP is configured, the magic-link mailer.
     /// </summary>
     public static IServiceCollection AddHttpApi(this IServiceCollection services, ServerSettings settings)
     {
@@ -32,6 +32,7 @@ public static class HttpServiceCollectionExtensions
         }));
         services.AddSingleton(new ConnectionCounter(settings.Limits.MaxConnections));
         services.AddSingleton(settings.Limits.Snapshots);
+        services.AddSingleton(_ => new MagicLinkRateLimiter(settings.Limits.MagicLinksPerEmailPerHour, settings.Limits.MagicLinksPerIpPerHour));
         services.AddSingleton<AccountDeletion>();
         if (settings.Smtp is { } smtp)
         {

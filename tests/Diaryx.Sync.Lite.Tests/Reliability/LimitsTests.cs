@@ -28,21 +28,33 @@ public sealed class LimitsTests
         Assert.Equal((16 << 20, 10_000, 10_000), (defaults.MaxFrameBytes, defaults.MaxDocsPerConnection, defaults.MaxConnections));
         Assert.Equal((64L << 20, 10_000, 256L << 20), (defaults.Snapshots.MaxArchiveBytes, defaults.Snapshots.MaxEntries, defaults.Snapshots.MaxTotalInflatedBytes));
 
+        Assert.Equal((3, 30), (defaults.MagicLinksPerEmailPerHour, defaults.MagicLinksPerIpPerHour));
+
         cli.WriteSettings("""
             { "Diaryx": { "MaxFrameBytes": 4096, "MaxDocsPerConnection": 7, "MaxConnections": 9, "MaxUploadBytes": "5000000000",
-                          "MaxZipEntries": 11, "MaxZipInflatedBytes": 8192 } }
+                          "MaxZipEntries": 11, "MaxZipInflatedBytes": 8192, "MagicLinksPerEmailPerHour": 5, "MagicLinksPerIpPerHour": 0 } }
             """);
-        var fromFile = defaults with { MaxFrameBytes = 4096, MaxDocsPerConnection = 7, MaxConnections = 9, Snapshots = Zip(5_000_000_000, 11, 8192) };
+        var fromFile = defaults with
+        {
+            MaxFrameBytes = 4096, MaxDocsPerConnection = 7, MaxConnections = 9, Snapshots = Zip(5_000_000_000, 11, 8192),
+            MagicLinksPerEmailPerHour = 5, MagicLinksPerIpPerHour = 0,
+        };
         Assert.Equal(fromFile, (await cli.ResolveAsync()).Limits);
 
         cli.Environment["DIARYX_MAX_DOCS_PER_CONNECTION"] = "70";
         cli.Environment["DIARYX_MAX_CONNECTIONS"] = "90";
         cli.Environment["DIARYX_MAX_ZIP_ENTRIES"] = "110";
-        var fromEnvironment = fromFile with { MaxFrameBytes = 2048, MaxDocsPerConnection = 70, MaxConnections = 90, Snapshots = Zip(5_000_000_000, 110, 8192) };
+        cli.Environment["DIARYX_MAGIC_LINKS_PER_IP_PER_HOUR"] = "100";
+        var fromEnvironment = fromFile with
+        {
+            MaxFrameBytes = 2048, MaxDocsPerConnection = 70, MaxConnections = 90, Snapshots = Zip(5_000_000_000, 110, 8192), MagicLinksPerIpPerHour = 100,
+        };
         Assert.Equal(fromEnvironment, (await cli.ResolveAsync("--max-frame-bytes", "2048")).Limits);
         Assert.Equal(
-            fromEnvironment with { MaxConnections = 3, Snapshots = Zip(1024, 12, 2048) },
-            (await cli.ResolveAsync("--max-frame-bytes", "2048", "--max-connections", "3", "--max-upload-bytes", "1024", "--max-zip-entries", "12", "--max-zip-inflated-bytes", "2048")).Limits);
+            fromEnvironment with { MaxConnections = 3, Snapshots = Zip(1024, 12, 2048), MagicLinksPerEmailPerHour = 1 },
+            (await cli.ResolveAsync(
+                "--max-frame-bytes", "2048", "--max-connections", "3", "--max-upload-bytes", "1024", "--max-zip-entries", "12", "--max-zip-inflated-bytes", "2048",
+                "--magic-links-per-email-per-hour", "1")).Limits);
     }
 
     private static SnapshotLimits Zip(long archiveBytes, int entries, long inflatedBytes) =>
@@ -56,6 +68,8 @@ public sealed class LimitsTests
     [InlineData("error: --max-upload-bytes: '1e9' is not a number of bytes (1024-17179869184)", "--max-upload-bytes", "1e9")]
     [InlineData("error: --max-zip-entries: '0' is not a number of entries (1-1000000)", "--max-zip-entries", "0")]
     [InlineData("error: --max-zip-inflated-bytes: '1000' is not a number of bytes (1024-68719476736)", "--max-zip-inflated-bytes", "1000")]
+    [InlineData("error: --magic-links-per-email-per-hour: '0' is not a number of links (1-100000)", "--magic-links-per-email-per-hour", "0")]
+    [InlineData("error: --magic-links-per-ip-per-hour: '-1' is not a number of requests (0-100000)", "--magic-links-per-ip-per-hour", "-1")]
     public async Task Bad_limit_values_fail_fast_with_one_line(string expectedStart, params string[] args)
     {
         using var cli = new CliHarness();
@@ -167,6 +181,40 @@ public sealed class LimitsTests
         using var archive = new ZipArchive(new MemoryStream(await export.Content.ReadAsByteArrayAsync()));
         Assert.Equal(["a.md", "b.md", "c.md"], archive.Entries.Select(e => e.FullName).Order());
     }
+
+    [Fact]
+    public async Task Magic_link_requests_beyond_the_per_email_or_per_ip_rate_get_429_with_Retry_After()
+    {
+        await using var server = await StartAsync("--dev", "--magic-links-per-email-per-hour", "2", "--magic-links-per-ip-per-hour", "5");
+        using var http = server.Process.CreateClient();
+        var email = $"rate-{Guid.NewGuid():N}@example.test";
+        async Task<HttpResponseMessage> RequestAsync(string address) =>
+            await http.PostAsync("auth/magic-link", new StringContent(JsonSerializer.Serialize(new { email = address }), Encoding.UTF8, "application/json"));
+
+        // Per email: 2 an hour, so one every 30 minutes once they are used up.
+        Assert.Equal(HttpStatusCode.OK, (await RequestAsync(email)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await RequestAsync(email)).StatusCode);
+        using var perEmail = await RequestAsync(email);
+        Assert.Equal(HttpStatusCode.TooManyRequests, perEmail.StatusCode);
+        Assert.Equal("Too many requests. Please try again later.", await ErrorAsync(perEmail));
+        Assert.InRange(perEmail.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30));
+
+        // Per client address: 5 requests an hour, whatever the email (the refused one above counted too).
+        Assert.Equal(HttpStatusCode.OK, (await RequestAsync($"a-{email}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await RequestAsync($"b-{email}")).StatusCode);
+        using var perIp = await RequestAsync($"c-{email}");
+        Assert.Equal(HttpStatusCode.TooManyRequests, perIp.StatusCode);
+        Assert.Equal("Too many requests. Please try again later.", await ErrorAsync(perIp));
+        Assert.InRange(perIp.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(12));
+    }
+
+    [Theory]
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    public void Magic_link_requests_are_counted_per_IPv4_address_and_per_IPv6_64(string address, string key) =>
+        Assert.Equal(key, Diaryx.Sync.Lite.Http.MagicLinkRateLimiter.ClientKey(IPAddress.Parse(address)));
 
     private static async Task<OwnedServer> StartAsync(params string[] arguments)
     {
