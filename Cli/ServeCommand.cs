@@ -89,7 +89,9 @@ internal static class ServeCommand
         var app = builder.Build();
 
         // Endpoints.
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
+        // Pings find peers that vanished without closing (a laptop shut, a network gone): their
+        // sockets are dropped, freeing the connection slot and leaving their documents.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = settings.Limits.PingInterval, KeepAliveTimeout = settings.Limits.PingTimeout });
         app.UseHttpApi();
         app.MapHealth();
         app.MapAuth();

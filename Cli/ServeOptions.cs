@@ -63,6 +63,8 @@ internal sealed class ServeOptions
         Add(SettingKeys.MaxConnections, "<n>", $"Open WebSocket connections; more upgrades get HTTP 503 [default: {ServerLimits.Default.MaxConnections}]");
         Add(SettingKeys.MagicLinksPerEmailPerHour, "<n>", $"Magic links one email address may be sent per hour; more get 429 [default: {ServerLimits.Default.MagicLinksPerEmailPerHour}]");
         Add(SettingKeys.MagicLinksPerIpPerHour, "<n>", $"Magic-link requests per client address (IPv6: per /64) per hour; more get 429; 0 = no limit (e.g. behind a reverse proxy) [default: {ServerLimits.Default.MagicLinksPerIpPerHour}]");
+        Add(SettingKeys.PingIntervalSeconds, "<n>", $"Ping every WebSocket this often; 0 = never [default: {ServerLimits.Default.PingInterval.TotalSeconds}]");
+        Add(SettingKeys.PingTimeoutSeconds, "<n>", $"Drop a WebSocket whose answer to a ping is this late [default: {ServerLimits.Default.PingTimeout.TotalSeconds}]");
     }
 
     /// <summary>Adds every option to <paramref name="command"/> (the same instances can sit on several commands).</summary>

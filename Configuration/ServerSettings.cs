@@ -79,6 +79,12 @@ public sealed record ServerLimits
     /// client has the proxy's address).
     /// </summary>
     public int MagicLinksPerIpPerHour { get; init; } = 30;
+
+    /// <summary>How often the server pings each WebSocket (<c>--ping-interval-seconds</c>); <see cref="TimeSpan.Zero"/> = never.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a ping may go unanswered before the socket is dropped as dead (<c>--ping-timeout-seconds</c>).</summary>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>SMTP delivery of magic links (<c>--smtp-*</c>). Port 465 means implicit TLS, other ports STARTTLS.</summary>

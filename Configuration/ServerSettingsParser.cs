@@ -34,6 +34,7 @@ internal static class ServerSettingsParser
     public const long MinZipInflatedBytes = 1024;
     public const long MaxZipInflatedBytes = 64L << 30;
     public const int MaxMagicLinksPerHour = 100_000;
+    public const int MaxTimeoutSeconds = 86_400;
 
     /// <summary>Level names accepted by <c>--log-level</c> (case-insensitive).</summary>
     public static readonly IReadOnlyList<LogLevel> LogLevels =
@@ -92,6 +93,12 @@ internal static class ServerSettingsParser
         MagicLinksPerIpPerHour = sources.Get(SettingKeys.MagicLinksPerIpPerHour) is { } rawPerIp
             ? ParseInteger(rawPerIp, 0, MaxMagicLinksPerHour, "a number of requests")
             : ServerLimits.Default.MagicLinksPerIpPerHour,
+        PingInterval = sources.Get(SettingKeys.PingIntervalSeconds) is { } rawPingInterval
+            ? TimeSpan.FromSeconds(ParseInteger(rawPingInterval, 0, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.PingInterval,
+        PingTimeout = sources.Get(SettingKeys.PingTimeoutSeconds) is { } rawPingTimeout
+            ? TimeSpan.FromSeconds(ParseInteger(rawPingTimeout, 1, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.PingTimeout,
     };
 
     /// <summary><c>--max-upload-bytes</c>, <c>--max-zip-entries</c> and <c>--max-zip-inflated-bytes</c> (also used by <c>workspace import</c>).</summary>

@@ -71,6 +71,8 @@ internal static class SettingKeys
     public static readonly SettingKey MaxZipInflatedBytes = new("max-zip-inflated-bytes");
     public static readonly SettingKey MagicLinksPerEmailPerHour = new("magic-links-per-email-per-hour");
     public static readonly SettingKey MagicLinksPerIpPerHour = new("magic-links-per-ip-per-hour");
+    public static readonly SettingKey PingIntervalSeconds = new("ping-interval-seconds");
+    public static readonly SettingKey PingTimeoutSeconds = new("ping-timeout-seconds");
 
     public static IReadOnlyList<SettingKey> All { get; } =
     [
@@ -78,6 +80,6 @@ internal static class SettingKeys
         SmtpHost, SmtpPort, SmtpUsername, SmtpPassword, SmtpFromEmail, SmtpFromName,
         SessionExpiryDays, MagicLinkExpiryMinutes, IdleUnloadSeconds, V1Handshake, LogLevel,
         MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes, MaxZipEntries, MaxZipInflatedBytes,
-        MagicLinksPerEmailPerHour, MagicLinksPerIpPerHour,
+        MagicLinksPerEmailPerHour, MagicLinksPerIpPerHour, PingIntervalSeconds, PingTimeoutSeconds,
     ];
 }

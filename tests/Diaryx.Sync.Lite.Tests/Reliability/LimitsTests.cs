@@ -29,6 +29,7 @@ public sealed class LimitsTests
         Assert.Equal((64L << 20, 10_000, 256L << 20), (defaults.Snapshots.MaxArchiveBytes, defaults.Snapshots.MaxEntries, defaults.Snapshots.MaxTotalInflatedBytes));
 
         Assert.Equal((3, 30), (defaults.MagicLinksPerEmailPerHour, defaults.MagicLinksPerIpPerHour));
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60)), (defaults.PingInterval, defaults.PingTimeout));
 
         cli.WriteSettings("""
             { "Diaryx": { "MaxFrameBytes": 4096, "MaxDocsPerConnection": 7, "MaxConnections": 9, "MaxUploadBytes": "5000000000",
@@ -51,10 +52,14 @@ public sealed class LimitsTests
         };
         Assert.Equal(fromEnvironment, (await cli.ResolveAsync("--max-frame-bytes", "2048")).Limits);
         Assert.Equal(
-            fromEnvironment with { MaxConnections = 3, Snapshots = Zip(1024, 12, 2048), MagicLinksPerEmailPerHour = 1 },
+            fromEnvironment with
+            {
+                MaxConnections = 3, Snapshots = Zip(1024, 12, 2048), MagicLinksPerEmailPerHour = 1,
+                PingInterval = TimeSpan.Zero, PingTimeout = TimeSpan.FromSeconds(5),
+            },
             (await cli.ResolveAsync(
                 "--max-frame-bytes", "2048", "--max-connections", "3", "--max-upload-bytes", "1024", "--max-zip-entries", "12", "--max-zip-inflated-bytes", "2048",
-                "--magic-links-per-email-per-hour", "1")).Limits);
+                "--magic-links-per-email-per-hour", "1", "--ping-interval-seconds", "0", "--ping-timeout-seconds", "5")).Limits);
     }
 
     private static SnapshotLimits Zip(long archiveBytes, int entries, long inflatedBytes) =>
@@ -70,6 +75,8 @@ public sealed class LimitsTests
     [InlineData("error: --max-zip-inflated-bytes: '1000' is not a number of bytes (1024-68719476736)", "--max-zip-inflated-bytes", "1000")]
     [InlineData("error: --magic-links-per-email-per-hour: '0' is not a number of links (1-100000)", "--magic-links-per-email-per-hour", "0")]
     [InlineData("error: --magic-links-per-ip-per-hour: '-1' is not a number of requests (0-100000)", "--magic-links-per-ip-per-hour", "-1")]
+    [InlineData("error: --ping-interval-seconds: '30s' is not a number of seconds (0-86400)", "--ping-interval-seconds", "30s")]
+    [InlineData("error: --ping-timeout-seconds: '0' is not a number of seconds (1-86400)", "--ping-timeout-seconds", "0")]
     public async Task Bad_limit_values_fail_fast_with_one_line(string expectedStart, params string[] args)
     {
         using var cli = new CliHarness();
@@ -131,6 +138,20 @@ public sealed class LimitsTests
         Assert.Equal(101, result.GetProperty("again").GetInt32());
         using var http = server.Process.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health")).StatusCode); // plain HTTP is not counted
+    }
+
+    [Fact]
+    public async Task A_peer_that_never_answers_pings_is_dropped_and_its_slot_freed_while_a_live_one_stays()
+    {
+        await using var server = await StartAsync("--max-connections", "2", "--ping-interval-seconds", "1", "--ping-timeout-seconds", "1");
+        var user = await server.NewUserAsync();
+        var result = await RunAsync("silentPeer", new { v2url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId });
+        Assert.Equal(101, result.GetProperty("upgrade").GetInt32());
+        Assert.Equal(503, result.GetProperty("refused").GetInt32()); // the silent peer held the second slot
+        Assert.True(result.GetProperty("pings").GetInt32() >= 1, "the server pinged the silent peer");
+        Assert.False(result.GetProperty("closeFrame").GetBoolean(), "a dead peer is dropped, not sent a close frame");
+        Assert.Equal(101, result.GetProperty("again").GetInt32());
+        Assert.True(result.GetProperty("healthyOpen").GetBoolean());
     }
 
     [Fact]

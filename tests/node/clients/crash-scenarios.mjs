@@ -11,7 +11,10 @@
 // Common args: v2url (ws://127.0.0.1:<port>/sync2), base (ws://127.0.0.1:<port>), token, workspace,
 // docs (body documents crash/d<i>.md, i < docs), v1docs (how many of them a /sync client also edits).
 
-import { V2Client, Y, waitFor, sleep } from './v2client.mjs'
+import { V2Client, Y, waitFor, sleep, frame } from './v2client.mjs'
+import { syncMessage } from './ysync-client.mjs'
+import * as syncProtocol from 'y-protocols/sync'
+import { RawWebSocket } from './raw-websocket.mjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import { V1Client } from './v1client.mjs'
 import WebSocket from 'ws'
@@ -220,6 +223,39 @@ const scenarios = {
     }
     await Promise.all(clients.map((c) => c.close()))
     return { refusedV2, refusedV1, again: again.status }
+  },
+
+  /**
+   * A peer that opens a document and then goes silent, never answering a ping (a laptop shut), next
+   * to a healthy client; the server runs with --max-connections 2 and short ping flags. The silent
+   * peer must be dropped, its connection slot freed and its place in the document left.
+   */
+  async silentPeer ({ v2url, token, workspace }) {
+    const id = `body:${workspace}/limits/silent.md`
+    const healthy = await new V2Client(withToken(v2url, token), { name: 'healthy' }).connect()
+    healthy.open(id)
+    await healthy.waitSynced(id)
+    const silent = await RawWebSocket.connect(withToken(v2url, token))
+    silent.sendUpgradeRequest()
+    await waitFor(() => silent.status !== null, 'the silent peer\'s upgrade response')
+    silent.sendBinary(frame(id, syncMessage((e) => syncProtocol.writeSyncStep1(e, new Y.Doc()))))
+    await healthy.waitText((t) => t.type === 'peer_joined', 'the silent peer joined')
+    const refused = await upgrade(withToken(v2url, token))
+    await waitFor(() => silent.ended, 'the silent peer dropped', 30000)
+    await healthy.waitText((t) => t.type === 'peer_left', 'the silent peer left the document')
+    let again = null
+    for (let attempt = 0; attempt < 50 && again?.status !== 101; attempt++) {
+      again = await upgrade(withToken(v2url, token))
+      if (again.status !== 101) await sleep(50)
+    }
+    // The healthy client, which answered every ping, still works.
+    healthy.doc(id).getText('body').insert(0, 'still here')
+    const fresh = await new V2Client(withToken(v2url, token), { name: 'fresh' }).connect()
+    fresh.open(id)
+    await waitFor(() => fresh.docs.get(id).synced && fresh.doc(id).getText('body').toString() === 'still here', 'a fresh client sees the healthy client\'s edit')
+    const result = { upgrade: silent.status, pings: silent.pings(), closeFrame: silent.closeFrame() !== null, refused: refused.status, again: again.status, healthyOpen: !healthy.closed }
+    await Promise.all([healthy.close(), fresh.close()])
+    return result
   },
 
   /**
