@@ -63,6 +63,8 @@ internal sealed class ServeOptions
         Add(SettingKeys.MaxConnections, "<n>", $"Open WebSocket connections; more upgrades get HTTP 503 [default: {ServerLimits.Default.MaxConnections}]");
         Add(SettingKeys.MagicLinksPerEmailPerHour, "<n>", $"Magic links one email address may be sent per hour; more get 429 [default: {ServerLimits.Default.MagicLinksPerEmailPerHour}]");
         Add(SettingKeys.MagicLinksPerIpPerHour, "<n>", $"Magic-link requests per client address (IPv6: per /64) per hour; more get 429; 0 = no limit (e.g. behind a reverse proxy) [default: {ServerLimits.Default.MagicLinksPerIpPerHour}]");
+        Add(SettingKeys.HandshakeTimeoutSeconds, "<n>", $"Seconds a client has for its request headers and, on /sync2, its first message; late ones are dropped (1008 after the upgrade) [default: {ServerLimits.Default.HandshakeTimeout.TotalSeconds}]");
+        Add(SettingKeys.IdleTimeoutSeconds, "<n>", $"Close a WebSocket (1001) after this many seconds without a message from it; 0 = never [default: {ServerLimits.Default.IdleTimeout.TotalSeconds}]");
         Add(SettingKeys.PingIntervalSeconds, "<n>", $"Ping every WebSocket this often; 0 = never [default: {ServerLimits.Default.PingInterval.TotalSeconds}]");
         Add(SettingKeys.PingTimeoutSeconds, "<n>", $"Drop a WebSocket whose answer to a ping is this late [default: {ServerLimits.Default.PingTimeout.TotalSeconds}]");
     }

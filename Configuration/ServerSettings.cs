@@ -80,6 +80,20 @@ public sealed record ServerLimits
     /// </summary>
     public int MagicLinksPerIpPerHour { get; init; } = 30;
 
+    /// <summary>
+    /// How long a client has to send its request headers (the WebSocket upgrade included), and on
+    /// <c>/sync2</c>, which authenticates with the first document, to send its first message
+    /// (<c>--handshake-timeout-seconds</c>). Late ones are dropped, or closed with 1008 after the upgrade.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a WebSocket may go without sending a message before it is closed with 1001
+    /// (<c>--idle-timeout-seconds</c>); <see cref="TimeSpan.Zero"/> = never, the default: Diaryx clients
+    /// send nothing while nobody edits, and pings already drop the peers that are gone.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
+
     /// <summary>How often the server pings each WebSocket (<c>--ping-interval-seconds</c>); <see cref="TimeSpan.Zero"/> = never.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -93,6 +93,12 @@ internal static class ServerSettingsParser
         MagicLinksPerIpPerHour = sources.Get(SettingKeys.MagicLinksPerIpPerHour) is { } rawPerIp
             ? ParseInteger(rawPerIp, 0, MaxMagicLinksPerHour, "a number of requests")
             : ServerLimits.Default.MagicLinksPerIpPerHour,
+        HandshakeTimeout = sources.Get(SettingKeys.HandshakeTimeoutSeconds) is { } rawHandshake
+            ? TimeSpan.FromSeconds(ParseInteger(rawHandshake, 1, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.HandshakeTimeout,
+        IdleTimeout = sources.Get(SettingKeys.IdleTimeoutSeconds) is { } rawIdle
+            ? TimeSpan.FromSeconds(ParseInteger(rawIdle, 0, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.IdleTimeout,
         PingInterval = sources.Get(SettingKeys.PingIntervalSeconds) is { } rawPingInterval
             ? TimeSpan.FromSeconds(ParseInteger(rawPingInterval, 0, MaxTimeoutSeconds, "a number of seconds"))
             : ServerLimits.Default.PingInterval,

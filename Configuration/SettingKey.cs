@@ -71,6 +71,8 @@ internal static class SettingKeys
     public static readonly SettingKey MaxZipInflatedBytes = new("max-zip-inflated-bytes");
     public static readonly SettingKey MagicLinksPerEmailPerHour = new("magic-links-per-email-per-hour");
     public static readonly SettingKey MagicLinksPerIpPerHour = new("magic-links-per-ip-per-hour");
+    public static readonly SettingKey HandshakeTimeoutSeconds = new("handshake-timeout-seconds");
+    public static readonly SettingKey IdleTimeoutSeconds = new("idle-timeout-seconds");
     public static readonly SettingKey PingIntervalSeconds = new("ping-interval-seconds");
     public static readonly SettingKey PingTimeoutSeconds = new("ping-timeout-seconds");
 
@@ -80,6 +82,7 @@ internal static class SettingKeys
         SmtpHost, SmtpPort, SmtpUsername, SmtpPassword, SmtpFromEmail, SmtpFromName,
         SessionExpiryDays, MagicLinkExpiryMinutes, IdleUnloadSeconds, V1Handshake, LogLevel,
         MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes, MaxZipEntries, MaxZipInflatedBytes,
-        MagicLinksPerEmailPerHour, MagicLinksPerIpPerHour, PingIntervalSeconds, PingTimeoutSeconds,
+        MagicLinksPerEmailPerHour, MagicLinksPerIpPerHour,
+        HandshakeTimeoutSeconds, IdleTimeoutSeconds, PingIntervalSeconds, PingTimeoutSeconds,
     ];
 }

@@ -40,7 +40,9 @@ public static class SyncV1Endpoints
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            var services = new SyncV1Services(hub, access, sessions, limits, options, loggers.CreateLogger<SyncV1Connection>());
+            // Admitted before the upgrade, so no first-message deadline: a multiplexed socket may rightly
+            // stay silent until its client opens a file.
+            var services = new SyncV1Services(hub, access, sessions, limits with { FirstMessageTimeout = null }, options, loggers.CreateLogger<SyncV1Connection>());
             SyncV1Connection connection = connect.Mode switch
             {
                 V1Mode.Metadata => new MetadataConnection(socket, connect, services),

@@ -29,16 +29,18 @@ public sealed class LimitsTests
         Assert.Equal((64L << 20, 10_000, 256L << 20), (defaults.Snapshots.MaxArchiveBytes, defaults.Snapshots.MaxEntries, defaults.Snapshots.MaxTotalInflatedBytes));
 
         Assert.Equal((3, 30), (defaults.MagicLinksPerEmailPerHour, defaults.MagicLinksPerIpPerHour));
+        Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.Zero), (defaults.HandshakeTimeout, defaults.IdleTimeout));
         Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60)), (defaults.PingInterval, defaults.PingTimeout));
 
         cli.WriteSettings("""
             { "Diaryx": { "MaxFrameBytes": 4096, "MaxDocsPerConnection": 7, "MaxConnections": 9, "MaxUploadBytes": "5000000000",
-                          "MaxZipEntries": 11, "MaxZipInflatedBytes": 8192, "MagicLinksPerEmailPerHour": 5, "MagicLinksPerIpPerHour": 0 } }
+                          "MaxZipEntries": 11, "MaxZipInflatedBytes": 8192, "MagicLinksPerEmailPerHour": 5, "MagicLinksPerIpPerHour": 0,
+                          "IdleTimeoutSeconds": 300 } }
             """);
         var fromFile = defaults with
         {
             MaxFrameBytes = 4096, MaxDocsPerConnection = 7, MaxConnections = 9, Snapshots = Zip(5_000_000_000, 11, 8192),
-            MagicLinksPerEmailPerHour = 5, MagicLinksPerIpPerHour = 0,
+            MagicLinksPerEmailPerHour = 5, MagicLinksPerIpPerHour = 0, IdleTimeout = TimeSpan.FromMinutes(5),
         };
         Assert.Equal(fromFile, (await cli.ResolveAsync()).Limits);
 
@@ -46,20 +48,22 @@ public sealed class LimitsTests
         cli.Environment["DIARYX_MAX_CONNECTIONS"] = "90";
         cli.Environment["DIARYX_MAX_ZIP_ENTRIES"] = "110";
         cli.Environment["DIARYX_MAGIC_LINKS_PER_IP_PER_HOUR"] = "100";
+        cli.Environment["DIARYX_HANDSHAKE_TIMEOUT_SECONDS"] = "20";
         var fromEnvironment = fromFile with
         {
             MaxFrameBytes = 2048, MaxDocsPerConnection = 70, MaxConnections = 90, Snapshots = Zip(5_000_000_000, 110, 8192), MagicLinksPerIpPerHour = 100,
+            HandshakeTimeout = TimeSpan.FromSeconds(20),
         };
         Assert.Equal(fromEnvironment, (await cli.ResolveAsync("--max-frame-bytes", "2048")).Limits);
         Assert.Equal(
             fromEnvironment with
             {
                 MaxConnections = 3, Snapshots = Zip(1024, 12, 2048), MagicLinksPerEmailPerHour = 1,
-                PingInterval = TimeSpan.Zero, PingTimeout = TimeSpan.FromSeconds(5),
+                PingInterval = TimeSpan.Zero, PingTimeout = TimeSpan.FromSeconds(5), IdleTimeout = TimeSpan.Zero,
             },
             (await cli.ResolveAsync(
                 "--max-frame-bytes", "2048", "--max-connections", "3", "--max-upload-bytes", "1024", "--max-zip-entries", "12", "--max-zip-inflated-bytes", "2048",
-                "--magic-links-per-email-per-hour", "1", "--ping-interval-seconds", "0", "--ping-timeout-seconds", "5")).Limits);
+                "--magic-links-per-email-per-hour", "1", "--ping-interval-seconds", "0", "--ping-timeout-seconds", "5", "--idle-timeout-seconds", "0")).Limits);
     }
 
     private static SnapshotLimits Zip(long archiveBytes, int entries, long inflatedBytes) =>
@@ -75,6 +79,8 @@ public sealed class LimitsTests
     [InlineData("error: --max-zip-inflated-bytes: '1000' is not a number of bytes (1024-68719476736)", "--max-zip-inflated-bytes", "1000")]
     [InlineData("error: --magic-links-per-email-per-hour: '0' is not a number of links (1-100000)", "--magic-links-per-email-per-hour", "0")]
     [InlineData("error: --magic-links-per-ip-per-hour: '-1' is not a number of requests (0-100000)", "--magic-links-per-ip-per-hour", "-1")]
+    [InlineData("error: --handshake-timeout-seconds: '0' is not a number of seconds (1-86400)", "--handshake-timeout-seconds", "0")]
+    [InlineData("error: --idle-timeout-seconds: '1.5' is not a number of seconds (0-86400)", "--idle-timeout-seconds", "1.5")]
     [InlineData("error: --ping-interval-seconds: '30s' is not a number of seconds (0-86400)", "--ping-interval-seconds", "30s")]
     [InlineData("error: --ping-timeout-seconds: '0' is not a number of seconds (1-86400)", "--ping-timeout-seconds", "0")]
     public async Task Bad_limit_values_fail_fast_with_one_line(string expectedStart, params string[] args)
@@ -152,6 +158,40 @@ public sealed class LimitsTests
         Assert.False(result.GetProperty("closeFrame").GetBoolean(), "a dead peer is dropped, not sent a close frame");
         Assert.Equal(101, result.GetProperty("again").GetInt32());
         Assert.True(result.GetProperty("healthyOpen").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Upgrades_that_have_not_authenticated_yet_count_against_max_connections()
+    {
+        await using var server = await StartAsync("--max-connections", "3", "--handshake-timeout-seconds", "600");
+        var user = await server.NewUserAsync();
+        var result = await RunAsync("unauthenticatedFlood", new { v2url = server.SyncV2Url, token = user.Token, limit = 3 });
+        Assert.Equal(503, result.GetProperty("refused").GetProperty("status").GetInt32());
+        Assert.Equal(101, result.GetProperty("again").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_client_that_does_not_finish_its_handshake_in_time_is_dropped_and_others_are_not()
+    {
+        await using var server = await StartAsync("--handshake-timeout-seconds", "1");
+        var user = await server.NewUserAsync();
+        var result = await RunAsync("handshakeTimeout", new { v2url = server.SyncV2Url, @base = server.WsBase, token = user.Token, workspace = user.DefaultWorkspaceId });
+        Assert.Equal(408, result.GetProperty("headers").GetInt32()); // Kestrel: Request Timeout, then the connection is closed
+        Assert.Equal(1008, result.GetProperty("mute").GetProperty("code").GetInt32());
+        Assert.Equal("no message within 1 second of connecting", result.GetProperty("mute").GetProperty("reason").GetString());
+        Assert.True(result.GetProperty("promptOpen").GetBoolean());
+        Assert.True(result.GetProperty("multiplexedOpen").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_socket_silent_past_the_idle_timeout_is_closed_with_1001_and_an_active_one_is_not()
+    {
+        await using var server = await StartAsync("--idle-timeout-seconds", "2");
+        var user = await server.NewUserAsync();
+        var result = await RunAsync("idleTimeout", new { v2url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId });
+        Assert.Equal(1001, result.GetProperty("quiet").GetProperty("code").GetInt32());
+        Assert.Equal("closed after 2 seconds without a message", result.GetProperty("quiet").GetProperty("reason").GetString());
+        Assert.True(result.GetProperty("chattyOpen").GetBoolean());
     }
 
     [Fact]

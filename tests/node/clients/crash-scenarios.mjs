@@ -259,6 +259,74 @@ const scenarios = {
   },
 
   /**
+   * With --handshake-timeout-seconds 1: a client that never finishes its request headers, or never
+   * starts them, is dropped;
+   * a /sync2 socket that sends nothing after the upgrade is closed with 1008; a /sync2 client that
+   * opened a document at once and a /sync multiplexed socket (admitted before the upgrade) that sends
+   * nothing are both still open afterwards.
+   */
+  async handshakeTimeout ({ v2url, base, token, workspace }) {
+    const id = `body:${workspace}/limits/handshake.md`
+    const prompt = await new V2Client(withToken(v2url, token), { name: 'prompt' }).connect()
+    prompt.open(id)
+    const multiplexed = await new V1Client(`${base}/sync?doc=${encodeURIComponent(workspace)}&token=${encodeURIComponent(token)}&multiplexed=true`, { name: 'v1', kind: 'multiplexed' }).connect()
+    const nothing = await RawWebSocket.connect(v2url)
+    const headers = await RawWebSocket.connect(v2url)
+    headers.sendUpgradeRequest({ complete: false })
+    const mute = await new V2Client(v2url, { name: 'mute' }).connect()
+    await waitFor(() => mute.closed, 'the mute /sync2 socket closed', 20000)
+    await waitFor(() => headers.ended, 'the client with unfinished headers dropped', 20000)
+    await waitFor(() => nothing.ended, 'the client that sent nothing dropped', 20000)
+    await prompt.waitSynced(id)
+    const result = {
+      headers: headers.status,
+      mute: { code: mute.closeCode, reason: mute.closeReason },
+      promptOpen: !prompt.closed,
+      multiplexedOpen: !multiplexed.closed,
+    }
+    await Promise.all([prompt.close(), multiplexed.close()])
+    return result
+  },
+
+  /** With --idle-timeout-seconds 2: a client that goes quiet is closed with 1001; one that keeps sending awareness is not. */
+  async idleTimeout ({ v2url, token, workspace }) {
+    const id = `body:${workspace}/limits/idle.md`
+    const quiet = await new V2Client(withToken(v2url, token), { name: 'quiet' }).connect()
+    const chatty = await new V2Client(withToken(v2url, token), { name: 'chatty' }).connect()
+    quiet.open(id)
+    const entry = chatty.open(id)
+    let n = 0
+    const timer = setInterval(() => entry.awareness.setLocalState({ n: n++ }), 300)
+    try {
+      await waitFor(() => quiet.closed, 'the quiet client closed', 30000)
+    } finally {
+      clearInterval(timer)
+    }
+    const result = { quiet: { code: quiet.closeCode, reason: quiet.closeReason }, chattyOpen: !chatty.closed, sent: n }
+    await chatty.close()
+    return result
+  },
+
+  /**
+   * `limit` /sync2 upgrades without any credentials (accepted: /sync2 authenticates with the first
+   * document) fill --max-connections: an authenticated upgrade is then refused with 503, and accepted
+   * once one of them has gone.
+   */
+  async unauthenticatedFlood ({ v2url, token, limit }) {
+    const flood = []
+    for (let i = 0; i < limit; i++) flood.push(await new V2Client(v2url, { name: `anonymous${i}` }).connect())
+    const refused = await upgrade(withToken(v2url, token))
+    await flood.pop().close()
+    let again = null
+    for (let attempt = 0; attempt < 50 && again?.status !== 101; attempt++) {
+      again = await upgrade(withToken(v2url, token))
+      if (again.status !== 101) await sleep(50)
+    }
+    await Promise.all(flood.map((c) => c.close()))
+    return { refused, again: again.status }
+  },
+
+  /**
    * One /sync2 client sends truncated, bit-flipped and random y-sync frames, huge varuints, invalid
    * ids and an awareness flood on a document it shares with an honest client. Returns what each
    * side saw; the document must stay the same for everyone.
