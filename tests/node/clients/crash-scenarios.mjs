@@ -327,6 +327,20 @@ const scenarios = {
   },
 
   /**
+   * Clients on /sync2 and /sync that stay connected until the server goes away (the C# test sends
+   * SIGTERM once /api/status counts them); returns how each socket was closed.
+   */
+  async shutdownClose ({ v2url, base, token, workspace }) {
+    const id = `body:${workspace}/limits/shutdown.md`
+    const v2 = await new V2Client(withToken(v2url, token), { name: 'v2' }).connect()
+    const file = await new V1Client(`${base}/sync?doc=${encodeURIComponent(workspace)}&token=${encodeURIComponent(token)}&file=${encodeURIComponent('limits/shutdown.md')}`, { name: 'file', kind: 'file' }).connect()
+    v2.open(id)
+    file.sendStep1()
+    await waitFor(() => v2.closed && file.closed, 'both sockets closed by the server', 60000)
+    return { closes: [v2, file].map((c) => ({ name: c.name, code: c.closeCode, reason: c.closeReason })) }
+  },
+
+  /**
    * One /sync2 client sends truncated, bit-flipped and random y-sync frames, huge varuints, invalid
    * ids and an awareness flood on a document it shares with an honest client. Returns what each
    * side saw; the document must stay the same for everyone.
