@@ -14,8 +14,6 @@ namespace Diaryx.Sync.Lite.Sync;
 /// </summary>
 internal sealed class AcceptedSyncSocket : IDisposable
 {
-    public const string ShuttingDownReason = "server shutting down";
-
     private readonly CancellationTokenSource _ended = new();
     private readonly CancellationTokenRegistration _stopping;
 
@@ -44,7 +42,7 @@ internal sealed class AcceptedSyncSocket : IDisposable
     {
         try
         {
-            await Socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, ShuttingDownReason, CancellationToken.None);
+            await Socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", CancellationToken.None);
         }
         catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or OperationCanceledException)
         {

@@ -169,7 +169,7 @@ public sealed class WebSocketChannel
         }
     }
 
-    private static string Seconds(TimeSpan span) => span == TimeSpan.FromSeconds(1) ? "1 second" : $"{span.TotalSeconds:0.###} seconds";
+    private static string Seconds(TimeSpan span) => (long)span.TotalSeconds is var seconds && seconds == 1 ? "1 second" : $"{seconds} seconds";
 
     /// <summary>Sends a close frame now; if the peer has not answered it within <see cref="CloseGracePeriod"/>, drops the connection.</summary>
     private async Task CloseOrDropAsync(WebSocketCloseStatus status, string description)
