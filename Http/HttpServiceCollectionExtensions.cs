@@ -28,7 +28,8 @@ public static class HttpServiceCollectionExtensions
                 policy.WithOrigins([.. settings.CorsOrigins]).AllowCredentials();
             }
 
-            policy.WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS").WithHeaders("Authorization", "Content-Type");
+            policy.WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS").WithHeaders("Authorization", "Content-Type")
+                .WithExposedHeaders("Retry-After"); // of a 429, for the web app on another origin
         }));
         services.AddSingleton(new ConnectionCounter(settings.Limits.MaxConnections));
         services.AddSingleton(settings.Limits.Snapshots);

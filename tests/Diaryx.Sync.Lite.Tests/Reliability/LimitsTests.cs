@@ -249,6 +249,7 @@ public sealed class LimitsTests
         await using var server = await StartAsync("--dev", "--magic-links-per-email-per-hour", "2", "--magic-links-per-ip-per-hour", "5");
         using var http = server.Process.CreateClient();
         var email = $"rate-{Guid.NewGuid():N}@example.test";
+        http.DefaultRequestHeaders.Add("Origin", "http://localhost:5173"); // the web app, which must be able to read Retry-After
         async Task<HttpResponseMessage> RequestAsync(string address) =>
             await http.PostAsync("auth/magic-link", new StringContent(JsonSerializer.Serialize(new { email = address }), Encoding.UTF8, "application/json"));
 
@@ -259,6 +260,7 @@ public sealed class LimitsTests
         Assert.Equal(HttpStatusCode.TooManyRequests, perEmail.StatusCode);
         Assert.Equal("Too many requests. Please try again later.", await ErrorAsync(perEmail));
         Assert.InRange(perEmail.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30));
+        Assert.Contains("Retry-After", perEmail.Headers.GetValues("Access-Control-Expose-Headers"));
 
         // Per client address: 5 requests an hour, whatever the email (the refused one above counted too).
         Assert.Equal(HttpStatusCode.OK, (await RequestAsync($"a-{email}")).StatusCode);
