@@ -73,6 +73,13 @@ internal static class ServeCommand
         }
 
         builder.WebHost.UseUrls(settings.ListenUrl);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Kestrel waits KeepAliveTimeout for the first byte of a request, then RequestHeadersTimeout
+            // for the rest of its headers: both bound how long a connection may hold on without a request.
+            kestrel.Limits.KeepAliveTimeout = settings.Limits.HandshakeTimeout;
+            kestrel.Limits.RequestHeadersTimeout = settings.Limits.HandshakeTimeout;
+        });
 
         // Services.
         var services = builder.Services;
@@ -82,6 +89,8 @@ internal static class ServeCommand
         {
             MaxMessageBytes = settings.Limits.MaxFrameBytes,
             MaxDocumentsPerConnection = settings.Limits.MaxDocsPerConnection,
+            FirstMessageTimeout = settings.Limits.HandshakeTimeout,
+            IdleTimeout = settings.Limits.IdleTimeout > TimeSpan.Zero ? settings.Limits.IdleTimeout : null,
         });
         services.AddHostedService<WorkspaceMirror>(); // after the hub, so it stops (and flushes) first
         services.AddHttpApi(settings);
@@ -89,7 +98,9 @@ internal static class ServeCommand
         var app = builder.Build();
 
         // Endpoints.
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(60) });
+        // Pings find peers that vanished without closing (a laptop shut, a network gone): their
+        // sockets are dropped, freeing the connection slot and leaving their documents.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = settings.Limits.PingInterval, KeepAliveTimeout = settings.Limits.PingTimeout });
         app.UseHttpApi();
         app.MapHealth();
         app.MapAuth();

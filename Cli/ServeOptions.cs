@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Diaryx.Sync.Lite.Configuration;
+using Diaryx.Sync.Lite.Storage.Snapshots;
 
 namespace Diaryx.Sync.Lite.Cli;
 
@@ -8,13 +9,33 @@ namespace Diaryx.Sync.Lite.Cli;
 /// (serve is the default). Options carry raw text and no default: <see cref="ReadFlags"/> reports only
 /// what the command line set, so <see cref="SettingSources"/> can fall back to the environment, the
 /// file and the defaults, and <see cref="ServerSettingsParser"/> gives every bad value the same kind
-/// of error line wherever it came from.
+/// of error line wherever it came from. <c>workspace import</c> takes the snapshot zip limits from here too.
 /// </summary>
 internal sealed class ServeOptions
 {
     private readonly List<(SettingKey Key, Option Option)> _options = [];
 
+    /// <summary>Every option of <c>serve</c>.</summary>
     public ServeOptions()
+        : this(snapshotLimitsOnly: false)
+    {
+    }
+
+    /// <param name="snapshotLimitsOnly">Only the snapshot zip limits (<c>--max-upload-bytes</c>,
+    /// <c>--max-zip-entries</c>, <c>--max-zip-inflated-bytes</c>), which <c>workspace import</c> takes too.</param>
+    public ServeOptions(bool snapshotLimitsOnly)
+    {
+        if (!snapshotLimitsOnly)
+        {
+            AddServerOptions();
+        }
+
+        Add(SettingKeys.MaxUploadBytes, "<n>", $"Largest snapshot zip in bytes; bigger ones get 413 [default: {SnapshotLimits.Default.MaxArchiveBytes}]");
+        Add(SettingKeys.MaxZipEntries, "<n>", $"Most entries in a snapshot zip; more get 400 [default: {SnapshotLimits.Default.MaxEntries}]");
+        Add(SettingKeys.MaxZipInflatedBytes, "<n>", $"Most bytes the markdown of a snapshot zip may inflate to in all; more get 413 [default: {SnapshotLimits.Default.MaxTotalInflatedBytes}]");
+    }
+
+    private void AddServerOptions()
     {
         Add(SettingKeys.Host, "<addr>", $"Address to listen on; 0.0.0.0 for a LAN home server [default: {ServerSettingsParser.DefaultHost}]");
         Add(SettingKeys.Port, "<n>", $"TCP port [default: {ServerSettingsParser.DefaultPort}]");
@@ -37,10 +58,15 @@ internal sealed class ServeOptions
         Add(SettingKeys.IdleUnloadSeconds, "<n>", $"Unload a document after this many idle seconds; 0 keeps every document loaded [default: {ServerSettingsParser.DefaultIdleUnloadSeconds}]");
         Add(SettingKeys.V1Handshake, "<on|off>", "Files-Ready handshake on /sync metadata sockets [default: on]");
         Add(SettingKeys.LogLevel, "<level>", $"Minimum log level: {string.Join(", ", ServerSettingsParser.LogLevels)} [default: the Logging section of appsettings.json]");
-        Add(SettingKeys.MaxFrameBytes, "<n>", $"Largest WebSocket message in bytes; bigger ones close the socket with 1009 [default: {ServerLimits.DefaultMaxFrameBytes}]");
-        Add(SettingKeys.MaxDocsPerConnection, "<n>", $"Documents one WebSocket may have open [default: {ServerLimits.DefaultMaxDocsPerConnection}]");
-        Add(SettingKeys.MaxConnections, "<n>", $"Open WebSocket connections; more upgrades get HTTP 503 [default: {ServerLimits.DefaultMaxConnections}]");
-        Add(SettingKeys.MaxUploadBytes, "<n>", $"Largest snapshot zip upload in bytes; bigger ones get 413 [default: {ServerLimits.DefaultMaxUploadBytes}]");
+        Add(SettingKeys.MaxFrameBytes, "<n>", $"Largest WebSocket message in bytes; bigger ones close the socket with 1009 [default: {ServerLimits.Default.MaxFrameBytes}]");
+        Add(SettingKeys.MaxDocsPerConnection, "<n>", $"Documents one WebSocket may have open [default: {ServerLimits.Default.MaxDocsPerConnection}]");
+        Add(SettingKeys.MaxConnections, "<n>", $"Open WebSocket connections; more upgrades get HTTP 503 [default: {ServerLimits.Default.MaxConnections}]");
+        Add(SettingKeys.MagicLinksPerEmailPerHour, "<n>", $"Magic links one email address may be sent per hour; more get 429 [default: {ServerLimits.Default.MagicLinksPerEmailPerHour}]");
+        Add(SettingKeys.MagicLinksPerIpPerHour, "<n>", $"Magic-link requests per client address (IPv6: per /64) per hour; more get 429; 0 = no limit (e.g. behind a reverse proxy) [default: {ServerLimits.Default.MagicLinksPerIpPerHour}]");
+        Add(SettingKeys.HandshakeTimeoutSeconds, "<n>", $"Seconds a client has for its request headers and, on /sync2, its first message; late ones are dropped (1008 after the upgrade) [default: {ServerLimits.Default.HandshakeTimeout.TotalSeconds}]");
+        Add(SettingKeys.IdleTimeoutSeconds, "<n>", $"Close a WebSocket (1001) after this many seconds without a message from it; 0 = never [default: {ServerLimits.Default.IdleTimeout.TotalSeconds}]");
+        Add(SettingKeys.PingIntervalSeconds, "<n>", $"Ping every WebSocket this often; 0 = never [default: {ServerLimits.Default.PingInterval.TotalSeconds}]");
+        Add(SettingKeys.PingTimeoutSeconds, "<n>", $"Drop a WebSocket whose answer to a ping is this late [default: {ServerLimits.Default.PingTimeout.TotalSeconds}]");
     }
 
     /// <summary>Adds every option to <paramref name="command"/> (the same instances can sit on several commands).</summary>

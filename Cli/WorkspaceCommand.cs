@@ -9,7 +9,7 @@ namespace Diaryx.Sync.Lite.Cli;
 
 /// <summary>
 /// <c>workspace export &lt;wsid&gt; --out &lt;file.zip&gt; [--db &lt;path&gt;]</c> and
-/// <c>workspace import &lt;wsid&gt; &lt;file.zip&gt; [--mode merge|replace] [--db &lt;path&gt;]</c>: snapshot zips
+/// <c>workspace import &lt;wsid&gt; &lt;file.zip&gt; [--mode merge|replace] [--db &lt;path&gt;] [--max-upload-bytes|--max-zip-entries|--max-zip-inflated-bytes &lt;n&gt;]</c>: snapshot zips
 /// (Storage/Snapshots) made from or written into the database directly, without a running server.
 /// Changes are appended to the update log like any other, so a server started later sees them (one
 /// already running sees them when it next loads the documents). One summary line goes to stdout;
@@ -72,11 +72,14 @@ internal static class WorkspaceCommand
             HelpName = "merge|replace",
         };
         var db = DbOption();
+        var limitOptions = new ServeOptions(snapshotLimitsOnly: true);
         var import = new Command("import", "Write a snapshot zip's markdown files into a workspace (all or nothing)") { workspaceId, file, mode, db };
+        limitOptions.AddTo(import);
         import.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
             string id, zipPath, databasePath;
+            SnapshotLimits limits;
             var importMode = SnapshotImportModes.Default;
             try
             {
@@ -87,13 +90,15 @@ internal static class WorkspaceCommand
                 }
                 zipPath = ResolveFile(parseResult.GetValue(file) ?? "", "file.zip", currentDirectory);
                 databasePath = DatabasePath(parseResult, db, sources, currentDirectory);
+                // The same zip limits as the server's, from the same flags, environment and appsettings.json.
+                limits = ServerSettingsParser.ParseSnapshotLimits(sources(limitOptions.ReadFlags(parseResult)));
             }
             catch (SettingsException e)
             {
                 await error.WriteLineAsync($"error: {e.Message}");
                 return DiaryxCommandLine.UsageError;
             }
-            return await ImportAsync(id, zipPath, importMode, databasePath, parseResult.InvocationConfiguration.Output, error, cancellationToken);
+            return await ImportAsync(id, zipPath, importMode, databasePath, limits, parseResult.InvocationConfiguration.Output, error, cancellationToken);
         });
         return import;
     }
@@ -140,11 +145,11 @@ internal static class WorkspaceCommand
         return 0;
     }
 
-    /// <summary>Imports <paramref name="zipPath"/> into workspace <paramref name="workspaceId"/>: validated completely before the database is touched.</summary>
+    /// <summary>Imports <paramref name="zipPath"/> into workspace <paramref name="workspaceId"/>: validated completely (within <paramref name="limits"/>) before the database is touched.</summary>
     public static async Task<int> ImportAsync(
-        string workspaceId, string zipPath, SnapshotImportMode mode, string databasePath, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        string workspaceId, string zipPath, SnapshotImportMode mode, string databasePath, SnapshotLimits limits, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var importer = new SnapshotImporter();
+        var importer = new SnapshotImporter(limits);
         SnapshotImportPlan plan;
         try
         {

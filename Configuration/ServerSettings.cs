@@ -1,4 +1,5 @@
 using System.Text;
+using Diaryx.Sync.Lite.Storage.Snapshots;
 
 namespace Diaryx.Sync.Lite.Configuration;
 
@@ -49,18 +50,55 @@ public sealed record ServerSettings(
 }
 
 /// <summary>The limits of <c>serve</c> (README "Limits"); each has a flag and a default.</summary>
-/// <param name="MaxFrameBytes">Largest WebSocket message (<c>--max-frame-bytes</c>); a bigger one closes the socket with 1009.</param>
-/// <param name="MaxDocsPerConnection">Documents one WebSocket may have open (<c>--max-docs-per-connection</c>); more are refused with an error text.</param>
-/// <param name="MaxConnections">Open WebSocket connections (<c>--max-connections</c>); more upgrades get HTTP 503.</param>
-/// <param name="MaxUploadBytes">Largest snapshot zip accepted by <c>POST /api/workspaces/{id}/snapshot</c> (<c>--max-upload-bytes</c>); bigger ones get 413.</param>
-public sealed record ServerLimits(int MaxFrameBytes, int MaxDocsPerConnection, int MaxConnections, long MaxUploadBytes)
+public sealed record ServerLimits
 {
-    public const int DefaultMaxFrameBytes = 16 << 20;
-    public const int DefaultMaxDocsPerConnection = 10_000;
-    public const int DefaultMaxConnections = 10_000;
-    public const long DefaultMaxUploadBytes = 64L << 20;
+    public static ServerLimits Default { get; } = new();
 
-    public static ServerLimits Default { get; } = new(DefaultMaxFrameBytes, DefaultMaxDocsPerConnection, DefaultMaxConnections, DefaultMaxUploadBytes);
+    /// <summary>Largest WebSocket message (<c>--max-frame-bytes</c>); a bigger one closes the socket with 1009.</summary>
+    public int MaxFrameBytes { get; init; } = 16 << 20;
+
+    /// <summary>Documents one WebSocket may have open (<c>--max-docs-per-connection</c>); more are refused with an error text.</summary>
+    public int MaxDocsPerConnection { get; init; } = 10_000;
+
+    /// <summary>Open WebSocket connections, authenticated or not (<c>--max-connections</c>); more upgrades get HTTP 503.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>
+    /// Snapshot zips, for <c>POST /api/workspaces/{id}/snapshot</c> and <c>workspace import</c> alike:
+    /// archive size (<c>--max-upload-bytes</c>, 413), entry count (<c>--max-zip-entries</c>, 400) and
+    /// inflated size of all markdown together (<c>--max-zip-inflated-bytes</c>, 413).
+    /// </summary>
+    public SnapshotLimits Snapshots { get; init; } = SnapshotLimits.Default;
+
+    /// <summary>Magic links one email address may be sent per hour (<c>--magic-links-per-email-per-hour</c>); more get 429.</summary>
+    public int MagicLinksPerEmailPerHour { get; init; } = 3;
+
+    /// <summary>
+    /// Magic-link requests one client address (IPv6: one /64) may make per hour
+    /// (<c>--magic-links-per-ip-per-hour</c>); more get 429. 0 = no limit (behind a reverse proxy every
+    /// client has the proxy's address).
+    /// </summary>
+    public int MagicLinksPerIpPerHour { get; init; } = 30;
+
+    /// <summary>
+    /// How long a client has to send its request headers (the WebSocket upgrade included), and on
+    /// <c>/sync2</c>, which authenticates with the first document, to send its first message
+    /// (<c>--handshake-timeout-seconds</c>). Late ones are dropped, or closed with 1008 after the upgrade.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a WebSocket may go without sending a message before it is closed with 1001
+    /// (<c>--idle-timeout-seconds</c>); <see cref="TimeSpan.Zero"/> = never, the default: Diaryx clients
+    /// send nothing while nobody edits, and pings already drop the peers that are gone.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How often the server pings each WebSocket (<c>--ping-interval-seconds</c>); <see cref="TimeSpan.Zero"/> = never.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a ping may go unanswered before the socket is dropped as dead (<c>--ping-timeout-seconds</c>).</summary>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>SMTP delivery of magic links (<c>--smtp-*</c>). Port 465 means implicit TLS, other ports STARTTLS.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Diaryx.Sync.Lite.Storage.Snapshots;
 
 namespace Diaryx.Sync.Lite.Configuration;
 
@@ -29,6 +30,11 @@ internal static class ServerSettingsParser
     public const int MaxConnections = 1_000_000;
     public const long MinUploadBytes = 1024;
     public const long MaxUploadBytes = 16L << 30;
+    public const int MaxZipEntries = 1_000_000;
+    public const long MinZipInflatedBytes = 1024;
+    public const long MaxZipInflatedBytes = 64L << 30;
+    public const int MaxMagicLinksPerHour = 100_000;
+    public const int MaxTimeoutSeconds = 86_400;
 
     /// <summary>Level names accepted by <c>--log-level</c> (case-insensitive).</summary>
     public static readonly IReadOnlyList<LogLevel> LogLevels =
@@ -69,19 +75,51 @@ internal static class ServerSettingsParser
         };
     }
 
-    private static ServerLimits ParseLimits(SettingSources sources) => new(
-        sources.Get(SettingKeys.MaxFrameBytes) is { } rawFrame
+    private static ServerLimits ParseLimits(SettingSources sources) => new()
+    {
+        MaxFrameBytes = sources.Get(SettingKeys.MaxFrameBytes) is { } rawFrame
             ? ParseInteger(rawFrame, MinFrameBytes, MaxFrameBytes, "a number of bytes")
-            : ServerLimits.DefaultMaxFrameBytes,
-        sources.Get(SettingKeys.MaxDocsPerConnection) is { } rawDocs
+            : ServerLimits.Default.MaxFrameBytes,
+        MaxDocsPerConnection = sources.Get(SettingKeys.MaxDocsPerConnection) is { } rawDocs
             ? ParseInteger(rawDocs, 1, MaxDocsPerConnection, "a number of documents")
-            : ServerLimits.DefaultMaxDocsPerConnection,
-        sources.Get(SettingKeys.MaxConnections) is { } rawConnections
+            : ServerLimits.Default.MaxDocsPerConnection,
+        MaxConnections = sources.Get(SettingKeys.MaxConnections) is { } rawConnections
             ? ParseInteger(rawConnections, 1, MaxConnections, "a number of connections")
-            : ServerLimits.DefaultMaxConnections,
-        sources.Get(SettingKeys.MaxUploadBytes) is { } rawUpload
+            : ServerLimits.Default.MaxConnections,
+        Snapshots = ParseSnapshotLimits(sources),
+        MagicLinksPerEmailPerHour = sources.Get(SettingKeys.MagicLinksPerEmailPerHour) is { } rawPerEmail
+            ? ParseInteger(rawPerEmail, 1, MaxMagicLinksPerHour, "a number of links")
+            : ServerLimits.Default.MagicLinksPerEmailPerHour,
+        MagicLinksPerIpPerHour = sources.Get(SettingKeys.MagicLinksPerIpPerHour) is { } rawPerIp
+            ? ParseInteger(rawPerIp, 0, MaxMagicLinksPerHour, "a number of requests")
+            : ServerLimits.Default.MagicLinksPerIpPerHour,
+        HandshakeTimeout = sources.Get(SettingKeys.HandshakeTimeoutSeconds) is { } rawHandshake
+            ? TimeSpan.FromSeconds(ParseInteger(rawHandshake, 1, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.HandshakeTimeout,
+        IdleTimeout = sources.Get(SettingKeys.IdleTimeoutSeconds) is { } rawIdle
+            ? TimeSpan.FromSeconds(ParseInteger(rawIdle, 0, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.IdleTimeout,
+        PingInterval = sources.Get(SettingKeys.PingIntervalSeconds) is { } rawPingInterval
+            ? TimeSpan.FromSeconds(ParseInteger(rawPingInterval, 0, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.PingInterval,
+        PingTimeout = sources.Get(SettingKeys.PingTimeoutSeconds) is { } rawPingTimeout
+            ? TimeSpan.FromSeconds(ParseInteger(rawPingTimeout, 1, MaxTimeoutSeconds, "a number of seconds"))
+            : ServerLimits.Default.PingTimeout,
+    };
+
+    /// <summary><c>--max-upload-bytes</c>, <c>--max-zip-entries</c> and <c>--max-zip-inflated-bytes</c> (also used by <c>workspace import</c>).</summary>
+    public static SnapshotLimits ParseSnapshotLimits(SettingSources sources) => SnapshotLimits.Default with
+    {
+        MaxArchiveBytes = sources.Get(SettingKeys.MaxUploadBytes) is { } rawUpload
             ? ParseLong(rawUpload, MinUploadBytes, MaxUploadBytes, "a number of bytes")
-            : ServerLimits.DefaultMaxUploadBytes);
+            : SnapshotLimits.Default.MaxArchiveBytes,
+        MaxEntries = sources.Get(SettingKeys.MaxZipEntries) is { } rawEntries
+            ? ParseInteger(rawEntries, 1, MaxZipEntries, "a number of entries")
+            : SnapshotLimits.Default.MaxEntries,
+        MaxTotalInflatedBytes = sources.Get(SettingKeys.MaxZipInflatedBytes) is { } rawInflated
+            ? ParseLong(rawInflated, MinZipInflatedBytes, MaxZipInflatedBytes, "a number of bytes")
+            : SnapshotLimits.Default.MaxTotalInflatedBytes,
+    };
 
     /// <summary><c>--db</c> as an absolute path (also used by <c>token create</c>).</summary>
     public static string ParseDatabasePath(SettingSources sources, string currentDirectory)

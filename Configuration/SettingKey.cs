@@ -67,12 +67,22 @@ internal static class SettingKeys
     public static readonly SettingKey MaxDocsPerConnection = new("max-docs-per-connection");
     public static readonly SettingKey MaxConnections = new("max-connections");
     public static readonly SettingKey MaxUploadBytes = new("max-upload-bytes");
+    public static readonly SettingKey MaxZipEntries = new("max-zip-entries");
+    public static readonly SettingKey MaxZipInflatedBytes = new("max-zip-inflated-bytes");
+    public static readonly SettingKey MagicLinksPerEmailPerHour = new("magic-links-per-email-per-hour");
+    public static readonly SettingKey MagicLinksPerIpPerHour = new("magic-links-per-ip-per-hour");
+    public static readonly SettingKey HandshakeTimeoutSeconds = new("handshake-timeout-seconds");
+    public static readonly SettingKey IdleTimeoutSeconds = new("idle-timeout-seconds");
+    public static readonly SettingKey PingIntervalSeconds = new("ping-interval-seconds");
+    public static readonly SettingKey PingTimeoutSeconds = new("ping-timeout-seconds");
 
     public static IReadOnlyList<SettingKey> All { get; } =
     [
         Host, Port, Db, WorkspacesDir, AppBaseUrl, CorsOrigins, Dev,
         SmtpHost, SmtpPort, SmtpUsername, SmtpPassword, SmtpFromEmail, SmtpFromName,
         SessionExpiryDays, MagicLinkExpiryMinutes, IdleUnloadSeconds, V1Handshake, LogLevel,
-        MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes,
+        MaxFrameBytes, MaxDocsPerConnection, MaxConnections, MaxUploadBytes, MaxZipEntries, MaxZipInflatedBytes,
+        MagicLinksPerEmailPerHour, MagicLinksPerIpPerHour,
+        HandshakeTimeoutSeconds, IdleTimeoutSeconds, PingIntervalSeconds, PingTimeoutSeconds,
     ];
 }

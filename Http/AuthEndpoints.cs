@@ -11,16 +11,10 @@ namespace Diaryx.Sync.Lite.Http;
 /// </summary>
 internal static class AuthEndpoints
 {
-    /// <summary>Magic links per email per rolling hour.</summary>
-    public const int MagicLinksPerHour = 3;
-
     public const string CheckEmailMessage = "Check your email for a sign-in link.";
     public const string DevLinkMessage = "Email not configured. Use the dev link below.";
 
     private static HttpJsonContext Json => HttpJsonContext.Web;
-
-    /// <summary>Counting and creating a magic link happen as one step, so concurrent requests cannot pass the limit together.</summary>
-    private static readonly SemaphoreSlim MagicLinkGate = new(1, 1);
 
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder endpoints)
     {
@@ -40,8 +34,13 @@ internal static class AuthEndpoints
     internal static IResult Error(int status, string message) => Results.Json(new ErrorResponse(message), Json.ErrorResponse, statusCode: status);
 
     private static async Task<IResult> RequestMagicLinkAsync(
-        HttpContext http, SqliteAccountStore accounts, ServerSettings settings, IServiceProvider services, ILoggerFactory loggers)
+        HttpContext http, SqliteAccountStore accounts, ServerSettings settings, MagicLinkRateLimiter rateLimiter, IServiceProvider services, ILoggerFactory loggers)
     {
+        if (rateLimiter.TryAcquireForClient(http.Connection.RemoteIpAddress) is { } clientWait)
+        {
+            return TooManyRequests(http, clientWait);
+        }
+
         var (request, invalid) = await JsonBody.ReadAsync(http.Request, Json.MagicLinkRequest, http.RequestAborted);
         if (invalid != null)
         {
@@ -54,26 +53,21 @@ internal static class AuthEndpoints
             return Error(StatusCodes.Status400BadRequest, "Invalid email address");
         }
 
+        if (rateLimiter.TryAcquireForEmail(email) is { } emailWait)
+        {
+            return TooManyRequests(http, emailWait);
+        }
+
         var logger = loggers.CreateLogger("Diaryx.Sync.Lite.Http.MagicLink");
         string token;
-        await MagicLinkGate.WaitAsync(http.RequestAborted);
         try
         {
-            if (await accounts.CountMagicTokensSinceAsync(email, DateTimeOffset.UtcNow.AddHours(-1)) >= MagicLinksPerHour)
-            {
-                return Error(StatusCodes.Status429TooManyRequests, "Too many requests. Please try again later.");
-            }
-
             token = await accounts.CreateMagicTokenAsync(email, settings.MagicLinkExpiry);
         }
         catch (Exception e) when (e is StorageException or Microsoft.Data.Sqlite.SqliteException)
         {
             logger.LogError(e, "Could not create a magic link");
             return Error(StatusCodes.Status500InternalServerError, "Failed to create magic link");
-        }
-        finally
-        {
-            MagicLinkGate.Release();
         }
 
         var link = MagicLink(settings.AppBaseUrl, token);
@@ -99,6 +93,13 @@ internal static class AuthEndpoints
         }
 
         return Results.Json(new MagicLinkResponse(true, message, settings.Dev ? link : null), Json.MagicLinkResponse);
+    }
+
+    /// <summary>429 with upstream's error text and <c>Retry-After</c> (whole seconds) from the rate limiter.</summary>
+    private static IResult TooManyRequests(HttpContext http, TimeSpan retryAfter)
+    {
+        http.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Error(StatusCodes.Status429TooManyRequests, "Too many requests. Please try again later.");
     }
 
     /// <summary>

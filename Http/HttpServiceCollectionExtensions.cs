@@ -1,5 +1,4 @@
 using Diaryx.Sync.Lite.Configuration;
-using Diaryx.Sync.Lite.Storage.Snapshots;
 
 namespace Diaryx.Sync.Lite.Http;
 
@@ -7,7 +6,7 @@ public static class HttpServiceCollectionExtensions
 {
     /// <summary>
     /// What the HTTP API needs: source-generated JSON, CORS from <see cref="ServerSettings.CorsOrigins"/>,
-    /// the connection counter (with <see cref="ServerLimits.MaxConnections"/>), the snapshot upload limit, account deletion and, when SMTP is configured, the magic-link mailer.
+    /// the connection counter (with <see cref="ServerLimits.MaxConnections"/>), the snapshot zip limits, the magic-link rate limits, account deletion and, when SMTP is configured, the magic-link mailer.
     /// </summary>
     public static IServiceCollection AddHttpApi(this IServiceCollection services, ServerSettings settings)
     {
@@ -29,10 +28,12 @@ public static class HttpServiceCollectionExtensions
                 policy.WithOrigins([.. settings.CorsOrigins]).AllowCredentials();
             }
 
-            policy.WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS").WithHeaders("Authorization", "Content-Type");
+            policy.WithMethods("GET", "POST", "PATCH", "DELETE", "OPTIONS").WithHeaders("Authorization", "Content-Type")
+                .WithExposedHeaders("Retry-After"); // of a 429, for the web app on another origin
         }));
         services.AddSingleton(new ConnectionCounter(settings.Limits.MaxConnections));
-        services.AddSingleton(new SnapshotLimits { MaxArchiveBytes = settings.Limits.MaxUploadBytes });
+        services.AddSingleton(settings.Limits.Snapshots);
+        services.AddSingleton(_ => new MagicLinkRateLimiter(settings.Limits.MagicLinksPerEmailPerHour, settings.Limits.MagicLinksPerIpPerHour));
         services.AddSingleton<AccountDeletion>();
         if (settings.Smtp is { } smtp)
         {

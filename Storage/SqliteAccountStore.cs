@@ -205,12 +205,6 @@ public sealed class SqliteAccountStore : IAccountStore
             return token;
         });
 
-    /// <summary>How many magic tokens were created for <paramref name="email"/> after <paramref name="since"/> (rate limiting).</summary>
-    public Task<int> CountMagicTokensSinceAsync(string email, DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        Run(cancellationToken, connection => Convert.ToInt32(Scalar(connection, null,
-            "SELECT count(*) FROM magic_tokens WHERE email = $email AND created_at > $since;",
-            ("$email", NormalizeEmail(email)), ("$since", since.ToUnixTimeSeconds()))));
-
     /// <summary>
     /// Marks an unused, unexpired magic token as used and returns its email; null if the token is
     /// unknown, used or expired. Atomic: of two concurrent calls with the same token only one wins.

@@ -14,13 +14,34 @@ public readonly record struct IncomingMessage(WebSocketMessageType Type, byte[] 
 /// <summary>
 /// A WebSocket with a bounded outgoing queue drained by one sender, so that queueing never blocks
 /// (a full queue means the peer cannot keep up, and it is dropped), and a receiver that assembles
-/// messages up to a size limit.
+/// messages up to a size limit. A peer that stays silent past <see cref="SyncOptions.FirstMessageTimeout"/>
+/// or <see cref="SyncOptions.IdleTimeout"/> is sent a close frame, and dropped if it does not answer in time.
 /// </summary>
-public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
+public sealed class WebSocketChannel
 {
-    private readonly Channel<(WebSocketMessageType Type, byte[] Data)> _outgoing =
-        Channel.CreateBounded<(WebSocketMessageType, byte[])>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
+    /// <summary>How long a peer has to answer a close frame of ours before the connection is dropped.</summary>
+    public static readonly TimeSpan CloseGracePeriod = TimeSpan.FromSeconds(2);
+
+    private readonly WebSocket _socket;
+    private readonly SyncOptions _options;
+    private readonly Channel<(WebSocketMessageType Type, byte[] Data)> _outgoing;
     private readonly CancellationTokenSource _aborted = new();
+    private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Fires when the peer has been silent too long; null when no timeout applies (any more).</summary>
+    private Timer? _silence;
+    private volatile bool _heardFromPeer;
+
+    public WebSocketChannel(WebSocket socket, SyncOptions options)
+    {
+        _socket = socket;
+        _options = options;
+        _outgoing = Channel.CreateBounded<(WebSocketMessageType, byte[])>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
+        if ((options.FirstMessageTimeout ?? options.IdleTimeout) is { } firstSilence)
+        {
+            _silence = new Timer(static channel => ((WebSocketChannel)channel!).OnSilence(), this, firstSilence, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     public string? AbortReason { get; private set; }
 
@@ -33,7 +54,9 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
     /// <summary>Queues a message unless the queue already holds too many messages or bytes.</summary>
     private bool TryQueue(WebSocketMessageType type, byte[] data)
     {
-        if (Interlocked.Add(ref _queuedBytes, data.Length) > options.SendQueueBytes || !_outgoing.Writer.TryWrite((type, data)))
+        // Once we have sent our close frame nothing more goes out; the peer is leaving, not too slow.
+        if (_socket.State is WebSocketState.CloseSent or WebSocketState.Closed) return true;
+        if (Interlocked.Add(ref _queuedBytes, data.Length) > _options.SendQueueBytes || !_outgoing.Writer.TryWrite((type, data)))
         {
             Interlocked.Add(ref _queuedBytes, -data.Length);
             return false;
@@ -50,7 +73,7 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
         AbortReason ??= reason;
         _outgoing.Writer.TryComplete();
         _aborted.Cancel();
-        socket.Abort();
+        _socket.Abort();
     }
 
     /// <summary>Sends queued messages until the queue is completed or the connection ends.</summary>
@@ -61,7 +84,7 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
         {
             await foreach (var (type, data) in _outgoing.Reader.ReadAllAsync(linked.Token))
             {
-                await socket.SendAsync(data, type, endOfMessage: true, linked.Token);
+                await _socket.SendAsync(data, type, endOfMessage: true, linked.Token);
                 Interlocked.Add(ref _queuedBytes, -data.Length);
             }
         }
@@ -79,20 +102,30 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
         {
             while (true)
             {
-                var result = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
-                if (result.MessageType == WebSocketMessageType.Close) return null;
-                if (message.WrittenCount + result.Count > options.MaxMessageBytes)
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close) return Ended();
+                HeardFromPeer();
+                if (message.WrittenCount + result.Count > _options.MaxMessageBytes)
                 {
-                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {options.MaxMessageBytes} bytes");
-                    return null;
+                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {_options.MaxMessageBytes} bytes");
+                    return Ended();
                 }
                 message.Write(buffer.AsSpan(0, result.Count));
-                if (result.EndOfMessage) return new IncomingMessage(result.MessageType, message.WrittenSpan.ToArray());
+                if (!result.EndOfMessage) continue;
+                if (_socket.State == WebSocketState.CloseSent)
+                {
+                    // We have said goodbye (shutdown, a timeout) and only wait for the peer's close: what
+                    // it sent before it heard is not applied now (the hub may be stopping); Yjs clients
+                    // send it again when they resync on their next connection.
+                    message.ResetWrittenCount();
+                    continue;
+                }
+                return new IncomingMessage(result.MessageType, message.WrittenSpan.ToArray());
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
-            return null;
+            return Ended();
         }
         finally
         {
@@ -100,16 +133,63 @@ public sealed class WebSocketChannel(WebSocket socket, SyncOptions options)
         }
     }
 
+    private IncomingMessage? Ended()
+    {
+        Interlocked.Exchange(ref _silence, null)?.Dispose();
+        _receiveEnded.TrySetResult();
+        return null;
+    }
+
+    /// <summary>Something arrived: restart the idle timeout, or end the first-message one.</summary>
+    private void HeardFromPeer()
+    {
+        if (_silence is not { } silence) return;
+        if (_options.IdleTimeout is { } idle)
+        {
+            _heardFromPeer = true;
+            silence.Change(idle, Timeout.InfiniteTimeSpan);
+        }
+        else if (Interlocked.Exchange(ref _silence, null) is { } done)
+        {
+            done.Dispose();
+        }
+    }
+
+    private void OnSilence()
+    {
+        if (!_heardFromPeer && _options.FirstMessageTimeout is { } first)
+        {
+            // On /sync2 the first message is what authenticates: a socket that never sends one is refused.
+            _ = CloseOrDropAsync(WebSocketCloseStatus.PolicyViolation, $"no message within {Seconds(first)} of connecting");
+        }
+        else
+        {
+            // 1001, not an error: a client that is still there may reconnect.
+            _ = CloseOrDropAsync(WebSocketCloseStatus.EndpointUnavailable, $"closed after {Seconds(_options.IdleTimeout!.Value)} without a message");
+        }
+    }
+
+    private static string Seconds(TimeSpan span) => (long)span.TotalSeconds is var seconds && seconds == 1 ? "1 second" : $"{seconds} seconds";
+
+    /// <summary>Sends a close frame now; if the peer has not answered it within <see cref="CloseGracePeriod"/>, drops the connection.</summary>
+    private async Task CloseOrDropAsync(WebSocketCloseStatus status, string description)
+    {
+        if (_socket.State != WebSocketState.Open) return;
+        await CloseAsync(status, description);
+        await Task.WhenAny(_receiveEnded.Task, Task.Delay(CloseGracePeriod));
+        if (!_receiveEnded.Task.IsCompleted) Abort(description);
+    }
+
     /// <summary>Stops sending and closes the socket politely if it is still open.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string description)
     {
         _outgoing.Writer.TryComplete();
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await socket.CloseOutputAsync(status, description, timeout.Token);
+                await _socket.CloseOutputAsync(status, description, timeout.Token);
             }
             catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
             {

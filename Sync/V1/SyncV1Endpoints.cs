@@ -38,16 +38,17 @@ public static class SyncV1Endpoints
                 await RefuseAsync(context, StatusCodes.Status400BadRequest, "WebSocket upgrade required");
                 return;
             }
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            var services = new SyncV1Services(hub, access, sessions, limits, options, loggers.CreateLogger<SyncV1Connection>());
+            using var accepted = await AcceptedSyncSocket.AcceptAsync(context, lifetime);
+            // Admitted before the upgrade, so no first-message deadline: a multiplexed socket may rightly
+            // stay silent until its client opens a file.
+            var services = new SyncV1Services(hub, access, sessions, limits with { FirstMessageTimeout = null }, options, loggers.CreateLogger<SyncV1Connection>());
             SyncV1Connection connection = connect.Mode switch
             {
-                V1Mode.Metadata => new MetadataConnection(socket, connect, services),
-                V1Mode.SingleFile => new SingleFileConnection(socket, connect, services),
-                _ => new MultiplexedConnection(socket, connect, services),
+                V1Mode.Metadata => new MetadataConnection(accepted.Socket, connect, services),
+                V1Mode.SingleFile => new SingleFileConnection(accepted.Socket, connect, services),
+                _ => new MultiplexedConnection(accepted.Socket, connect, services),
             };
-            await connection.RunAsync(ended.Token);
+            await connection.RunAsync(accepted.Ended);
         });
         return app;
     }

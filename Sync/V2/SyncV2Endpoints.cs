@@ -22,10 +22,9 @@ public static class SyncV2Endpoints
                 return;
             }
             var credentials = SyncCredentials.From(context.Request);
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            var connection = new SyncV2Connection(socket, credentials, hub, access, options, loggers.CreateLogger<SyncV2Connection>());
-            await connection.RunAsync(ended.Token);
+            using var accepted = await AcceptedSyncSocket.AcceptAsync(context, lifetime);
+            var connection = new SyncV2Connection(accepted.Socket, credentials, hub, access, options, loggers.CreateLogger<SyncV2Connection>());
+            await connection.RunAsync(accepted.Ended);
         });
         return app;
     }

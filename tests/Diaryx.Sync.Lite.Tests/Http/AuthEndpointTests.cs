@@ -76,6 +76,8 @@ public sealed class AuthEndpointTests(DevServer fixture) : IClassFixture<DevServ
         using var limited = await _http.RequestMagicLinkAsync($" {email} ");
         Assert.Equal((HttpStatusCode)429, limited.StatusCode);
         Assert.Equal("Too many requests. Please try again later.", (await limited.JsonAsync()).GetProperty("error").GetString());
+        // The allowance refills one link per 20 minutes.
+        Assert.InRange(limited.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(20));
 
         using var other = await _http.RequestMagicLinkAsync(NewEmail());
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);

@@ -85,10 +85,13 @@ public static class HttpApi
     public static string HttpUrl(this SyncServer server) => $"http://127.0.0.1:{server.Process.Port}";
 }
 
-/// <summary>A <see cref="SyncServer"/> started with <c>--dev</c> (magic-link responses carry <c>dev_link</c>).</summary>
+/// <summary>
+/// A <see cref="SyncServer"/> started with <c>--dev</c> (magic-link responses carry <c>dev_link</c>), and
+/// without the per-address magic-link limit: every test of a class signs in from 127.0.0.1.
+/// </summary>
 public sealed class DevServer : IAsyncLifetime
 {
-    public SyncServer Server { get; } = SyncServer.With("--dev");
+    public SyncServer Server { get; } = SyncServer.With("--dev", "--magic-links-per-ip-per-hour", "0");
 
     public HttpClient CreateClient() => Server.Process.CreateClient();
 

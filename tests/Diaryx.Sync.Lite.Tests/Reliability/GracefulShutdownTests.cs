@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Diaryx.Sync.Lite.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -47,4 +48,39 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
             await server.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task SIGTERM_closes_open_sockets_with_1001_going_away()
+    {
+        var server = SyncServer.With();
+        await server.InitializeAsync();
+        try
+        {
+            var user = await server.NewUserAsync();
+            var clients = ReliabilityScenarios.RunAsync("shutdownClose", new { v2url = server.SyncV2Url, @base = server.WsBase, token = user.Token, workspace = user.DefaultWorkspaceId });
+            using (var http = server.Process.CreateClient())
+            {
+                while (await OpenConnectionsAsync(http) < 2)
+                {
+                    Assert.False(clients.IsCompleted, "the clients ended before the server stopped");
+                    await Task.Delay(50);
+                }
+            }
+
+            Assert.Equal(0, await server.Process.TerminateAsync(TimeSpan.FromSeconds(20)));
+            var closes = (await clients).GetProperty("closes").EnumerateArray().ToList();
+            Assert.Equal(2, closes.Count);
+            foreach (var close in closes)
+            {
+                Assert.Equal((1001, "server shutting down"), (close.GetProperty("code").GetInt32(), close.GetProperty("reason").GetString()));
+            }
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> OpenConnectionsAsync(HttpClient http) =>
+        JsonDocument.Parse(await http.GetStringAsync("api/status")).RootElement.GetProperty("active_connections").GetInt32();
 }

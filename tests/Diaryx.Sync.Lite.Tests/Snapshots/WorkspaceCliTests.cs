@@ -107,6 +107,37 @@ public sealed class WorkspaceCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_honours_the_zip_limits_from_flags_or_the_environment()
+    {
+        // Four entries; random letters, so the archive too is well over 1024 bytes.
+        var random = new Random(7);
+        var big = new string([.. Enumerable.Range(0, 3000).Select(_ => (char)random.Next('a', 'z' + 1))]);
+        var zip = Path.Combine(_dir, "in.zip");
+        await File.WriteAllBytesAsync(zip, TestZip.Of([.. Files, ("big.md", big)]));
+
+        var entries = await RunAsync(["workspace", "import", "ws", "in.zip", "--db", "d.db", "--max-zip-entries", "3"]);
+        Assert.Equal(1, entries.ExitCode);
+        Assert.Equal($"error: {zip}: the archive has 4 entries; at most 3 are allowed; nothing was imported", Assert.Single(Lines(entries.Stderr)));
+
+        var inflated = await RunAsync(["workspace", "import", "ws", "in.zip", "--db", "d.db"], new() { ["DIARYX_MAX_ZIP_INFLATED_BYTES"] = "2048" });
+        Assert.Equal(1, inflated.ExitCode);
+        Assert.Equal($"error: {zip}: the archive inflates to more than 2048 bytes in all; nothing was imported", Assert.Single(Lines(inflated.Stderr)));
+
+        var upload = await RunAsync(["workspace", "import", "ws", "in.zip", "--db", "d.db", "--max-upload-bytes", "1024"]);
+        Assert.Equal(1, upload.ExitCode);
+        Assert.Equal($"error: {zip}: the archive is larger than 1024 bytes; nothing was imported", Assert.Single(Lines(upload.Stderr)));
+        Assert.False(File.Exists(Path.Combine(_dir, "d.db")), "the database is not even opened for a refused zip");
+
+        var bad = await RunAsync(["workspace", "import", "ws", "in.zip", "--db", "d.db", "--max-zip-entries", "many"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Equal("error: --max-zip-entries: 'many' is not a number of entries (1-1000000)", Assert.Single(Lines(bad.Stderr)));
+
+        var ok = await RunAsync(["workspace", "import", "ws", "in.zip", "--db", "d.db", "--max-zip-entries", "4", "--max-upload-bytes", "4096"]);
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+        Assert.Equal("imported 4 files into workspace ws (merge)\n", ok.Stdout);
+    }
+
+    [Fact]
     public async Task Missing_files_fail_with_code_1()
     {
         var import = await RunAsync(["workspace", "import", "ws", "nope.zip", "--db", "d.db"]);
@@ -124,7 +155,7 @@ public sealed class WorkspaceCliTests : IDisposable
     {
         var (exitCode, stdout, _) = await RunAsync(["workspace", "import", "--help"]);
         Assert.Equal(0, exitCode);
-        foreach (var text in new[] { "<wsid>", "<file.zip>", "--mode", "merge|replace", "--db", "DIARYX_DB" }) Assert.Contains(text, stdout);
+        foreach (var text in new[] { "<wsid>", "<file.zip>", "--mode", "merge|replace", "--db", "DIARYX_DB", "--max-zip-entries", "DIARYX_MAX_ZIP_INFLATED_BYTES" }) Assert.Contains(text, stdout);
 
         (exitCode, stdout, _) = await RunAsync(["--help"]);
         Assert.Equal(0, exitCode);

@@ -11,7 +11,10 @@
 // Common args: v2url (ws://127.0.0.1:<port>/sync2), base (ws://127.0.0.1:<port>), token, workspace,
 // docs (body documents crash/d<i>.md, i < docs), v1docs (how many of them a /sync client also edits).
 
-import { V2Client, Y, waitFor, sleep } from './v2client.mjs'
+import { V2Client, Y, waitFor, sleep, frame } from './v2client.mjs'
+import { syncMessage } from './ysync-client.mjs'
+import * as syncProtocol from 'y-protocols/sync'
+import { RawWebSocket } from './raw-websocket.mjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import { V1Client } from './v1client.mjs'
 import WebSocket from 'ws'
@@ -221,6 +224,121 @@ const scenarios = {
     }
     await Promise.all(clients.map((c) => c.close()))
     return { refusedV2, refusedV1, again: again.status }
+  },
+
+  /**
+   * A peer that opens a document and then goes silent, never answering a ping (a laptop shut), next
+   * to a healthy client; the server runs with --max-connections 2 and short ping flags. The silent
+   * peer must be dropped, its connection slot freed and its place in the document left.
+   */
+  async silentPeer ({ v2url, token, workspace }) {
+    const id = `body:${workspace}/limits/silent.md`
+    const healthy = await new V2Client(withToken(v2url, token), { name: 'healthy' }).connect()
+    healthy.open(id)
+    await healthy.waitSynced(id)
+    const silent = await RawWebSocket.connect(withToken(v2url, token))
+    silent.sendUpgradeRequest()
+    await waitFor(() => silent.status !== null, 'the silent peer\'s upgrade response')
+    silent.sendBinary(frame(id, syncMessage((e) => syncProtocol.writeSyncStep1(e, new Y.Doc()))))
+    await healthy.waitText((t) => t.type === 'peer_joined', 'the silent peer joined')
+    const refused = await upgrade(withToken(v2url, token))
+    await waitFor(() => silent.ended, 'the silent peer dropped', 30000)
+    await healthy.waitText((t) => t.type === 'peer_left', 'the silent peer left the document')
+    let again = null
+    for (let attempt = 0; attempt < 50 && again?.status !== 101; attempt++) {
+      again = await upgrade(withToken(v2url, token))
+      if (again.status !== 101) await sleep(50)
+    }
+    // The healthy client, which answered every ping, still works.
+    healthy.doc(id).getText('body').insert(0, 'still here')
+    const fresh = await new V2Client(withToken(v2url, token), { name: 'fresh' }).connect()
+    fresh.open(id)
+    await waitFor(() => fresh.docs.get(id).synced && fresh.doc(id).getText('body').toString() === 'still here', 'a fresh client sees the healthy client\'s edit')
+    const result = { upgrade: silent.status, pings: silent.pings(), closeFrame: silent.closeFrame() !== null, refused: refused.status, again: again.status, healthyOpen: !healthy.closed }
+    await Promise.all([healthy.close(), fresh.close()])
+    return result
+  },
+
+  /**
+   * With --handshake-timeout-seconds 1: a client that never finishes its request headers, or never
+   * starts them, is dropped;
+   * a /sync2 socket that sends nothing after the upgrade is closed with 1008; a /sync2 client that
+   * opened a document at once and a /sync multiplexed socket (admitted before the upgrade) that sends
+   * nothing are both still open afterwards.
+   */
+  async handshakeTimeout ({ v2url, base, token, workspace }) {
+    const id = `body:${workspace}/limits/handshake.md`
+    const prompt = await new V2Client(withToken(v2url, token), { name: 'prompt' }).connect()
+    prompt.open(id)
+    const multiplexed = await new V1Client(`${base}/sync?doc=${encodeURIComponent(workspace)}&token=${encodeURIComponent(token)}&multiplexed=true`, { name: 'v1', kind: 'multiplexed' }).connect()
+    const nothing = await RawWebSocket.connect(v2url)
+    const headers = await RawWebSocket.connect(v2url)
+    headers.sendUpgradeRequest({ complete: false })
+    const mute = await new V2Client(v2url, { name: 'mute' }).connect()
+    await waitFor(() => mute.closed, 'the mute /sync2 socket closed', 20000)
+    await waitFor(() => headers.ended, 'the client with unfinished headers dropped', 20000)
+    await waitFor(() => nothing.ended, 'the client that sent nothing dropped', 20000)
+    await prompt.waitSynced(id)
+    const result = {
+      headers: headers.status,
+      mute: { code: mute.closeCode, reason: mute.closeReason },
+      promptOpen: !prompt.closed,
+      multiplexedOpen: !multiplexed.closed,
+    }
+    await Promise.all([prompt.close(), multiplexed.close()])
+    return result
+  },
+
+  /** With --idle-timeout-seconds 2: a client that goes quiet is closed with 1001; one that keeps sending awareness is not. */
+  async idleTimeout ({ v2url, token, workspace }) {
+    const id = `body:${workspace}/limits/idle.md`
+    const quiet = await new V2Client(withToken(v2url, token), { name: 'quiet' }).connect()
+    const chatty = await new V2Client(withToken(v2url, token), { name: 'chatty' }).connect()
+    quiet.open(id)
+    const entry = chatty.open(id)
+    let n = 0
+    const timer = setInterval(() => entry.awareness.setLocalState({ n: n++ }), 300)
+    try {
+      await waitFor(() => quiet.closed, 'the quiet client closed', 30000)
+    } finally {
+      clearInterval(timer)
+    }
+    const result = { quiet: { code: quiet.closeCode, reason: quiet.closeReason }, chattyOpen: !chatty.closed, sent: n }
+    await chatty.close()
+    return result
+  },
+
+  /**
+   * `limit` /sync2 upgrades without any credentials (accepted: /sync2 authenticates with the first
+   * document) fill --max-connections: an authenticated upgrade is then refused with 503, and accepted
+   * once one of them has gone.
+   */
+  async unauthenticatedFlood ({ v2url, token, limit }) {
+    const flood = []
+    for (let i = 0; i < limit; i++) flood.push(await new V2Client(v2url, { name: `anonymous${i}` }).connect())
+    const refused = await upgrade(withToken(v2url, token))
+    await flood.pop().close()
+    let again = null
+    for (let attempt = 0; attempt < 50 && again?.status !== 101; attempt++) {
+      again = await upgrade(withToken(v2url, token))
+      if (again.status !== 101) await sleep(50)
+    }
+    await Promise.all(flood.map((c) => c.close()))
+    return { refused, again: again.status }
+  },
+
+  /**
+   * Clients on /sync2 and /sync that stay connected until the server goes away (the C# test sends
+   * SIGTERM once /api/status counts them); returns how each socket was closed.
+   */
+  async shutdownClose ({ v2url, base, token, workspace }) {
+    const id = `body:${workspace}/limits/shutdown.md`
+    const v2 = await new V2Client(withToken(v2url, token), { name: 'v2' }).connect()
+    const file = await new V1Client(`${base}/sync?doc=${encodeURIComponent(workspace)}&token=${encodeURIComponent(token)}&file=${encodeURIComponent('limits/shutdown.md')}`, { name: 'file', kind: 'file' }).connect()
+    v2.open(id)
+    file.sendStep1()
+    await waitFor(() => v2.closed && file.closed, 'both sockets closed by the server', 60000)
+    return { closes: [v2, file].map((c) => ({ name: c.name, code: c.closeCode, reason: c.closeReason })) }
   },
 
   /**
