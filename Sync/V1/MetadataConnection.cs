@@ -24,30 +24,29 @@ public sealed class MetadataConnection(WebSocket socket, V1Connect connect, Sync
     private volatile bool _awaitingFilesReady;
     private bool _joined;
     private bool _syncCompleteSent;
-    private volatile bool _sessionEnded;
 
     private string DocId => Connect.WorkspaceDocId;
 
     protected override async Task OpenAsync(CancellationToken cancellationToken)
     {
-        var grant = Connect.Grant;
-        if (Connect.Session is { } session) TrySendText(ControlMessages.SessionJoined(session.Code, grant.ReadOnly, Connect.WorkspaceId));
-        var files = Services.Options.Handshake
-            ? await Hub.ReadAsync(DocId, WorkspaceFiles.List, cancellationToken)
-            : [];
-        if (files.Count > 0)
+        var (grant, peers) = await Services.Access.AuthorizeAndJoinAsync(Connect.Credentials, Connect.Grant.Document, async granted =>
         {
-            _awaitingFilesReady = true;
-            TrySendText(ControlMessages.V1FileManifest(files));
-        }
-        var peers = await Hub.JoinAsync(DocId, this, grant.Author, grant.ReadOnly, _awaitingFilesReady ? AwaitingFilesReady : Synchronized, cancellationToken);
-        _joined = true;
-        Hub.Follow(Connect.WorkspaceId, this);
-        if (Connect.IsGuest)
-        {
-            Services.Sessions.Ended += OnSessionEnded;
-            Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerJoined(Connect.GuestId, peers));
-        }
+            if (granted.Session is { } session) TrySendText(ControlMessages.SessionJoined(session.Code, granted.ReadOnly, Connect.WorkspaceId));
+            var files = Services.Options.Handshake
+                ? await Hub.ReadAsync(DocId, WorkspaceFiles.List, cancellationToken)
+                : [];
+            if (files.Count > 0)
+            {
+                _awaitingFilesReady = true;
+                TrySendText(ControlMessages.V1FileManifest(files));
+            }
+            var count = await Hub.JoinAsync(DocId, this, granted.Author, granted.ReadOnly, _awaitingFilesReady ? AwaitingFilesReady : Synchronized, cancellationToken);
+            _joined = true;
+            Hub.Follow(Connect.WorkspaceId, this);
+            return count;
+        }, cancellationToken);
+        if (!grant.IsAllowed) Refuse(grant);
+        else if (Connect.IsGuest) Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerJoined(Connect.GuestId, peers));
     }
 
     protected override async Task OnBinaryAsync(byte[] frame, CancellationToken cancellationToken)
@@ -100,19 +99,12 @@ public sealed class MetadataConnection(WebSocket socket, V1Connect connect, Sync
     protected override bool SendFromHub(string docId, byte[] message) =>
         docId != DocId || _awaitingFilesReady || TrySendBinary(message); // relays before files_ready are covered by crdt_state
 
-    private void OnSessionEnded(string code)
-    {
-        if (!string.Equals(code, Connect.Session?.Code, StringComparison.OrdinalIgnoreCase)) return;
-        _sessionEnded = true;
-        _ = CloseAfterSendingAsync(WebSocketCloseStatus.NormalClosure, "session ended");
-    }
-
     protected override async Task CloseDocumentsAsync()
     {
-        if (Connect.IsGuest) Services.Sessions.Ended -= OnSessionEnded;
         Hub.Unfollow(Connect.WorkspaceId, this);
         if (!_joined) return;
         var remaining = await Hub.LeaveAsync(DocId, this);
-        if (Connect.IsGuest && !_sessionEnded) Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerLeft(Connect.GuestId, remaining));
+        // As upstream: a guest whose session ended leaves without peer_left (session_ended said it all).
+        if (Connect.IsGuest && !AccessRevoked) Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerLeft(Connect.GuestId, remaining));
     }
 }

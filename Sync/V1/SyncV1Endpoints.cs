@@ -19,7 +19,7 @@ public static class SyncV1Endpoints
     public static IEndpointRouteBuilder MapSyncV1(this IEndpointRouteBuilder app, SyncV1Options? options = null)
     {
         options ??= new SyncV1Options();
-        app.Map("/sync", async (HttpContext context, DocumentHub hub, AccessPolicy access, IAccountStore accounts, ShareSessionEvents sessions,
+        app.Map("/sync", async (HttpContext context, DocumentHub hub, AccessPolicy access, IAccountStore accounts, AccessChanges changes,
             SyncOptions limits, ILoggerFactory loggers, IHostApplicationLifetime lifetime) =>
         {
             if (!V1Request.TryParse(context.Request.Query, out var request, out var invalid))
@@ -40,7 +40,7 @@ public static class SyncV1Endpoints
             }
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            var services = new SyncV1Services(hub, access, sessions, limits, options, loggers.CreateLogger<SyncV1Connection>());
+            var services = new SyncV1Services(hub, access, changes, limits, options, loggers.CreateLogger<SyncV1Connection>());
             SyncV1Connection connection = connect.Mode switch
             {
                 V1Mode.Metadata => new MetadataConnection(socket, connect, services),
