@@ -64,6 +64,8 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
 
     private async Task<LiveDocument> OpenAsync(string docId)
     {
+        // After shutdown began nothing loads again: its changes would miss the final compaction.
+        if (_stopping.IsCancellationRequested) throw new DocumentUnavailableException($"{docId}: the server is shutting down");
         var lazy = _documents.GetOrAdd(docId, id => new Lazy<Task<LiveDocument>>(() => LoadAsync(id)));
         try
         {
@@ -291,29 +293,6 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
     /// <summary>Loaded documents with at least one peer.</summary>
     public int ActiveCount => _documents.Values.Count(lazy =>
         lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.PeerCount > 0);
-
-    /// <summary>
-    /// Closes the connection of every peer joined to a loaded document as a matching author (say, every
-    /// connection of a deleted account or device). Returns how many connections were closed.
-    /// </summary>
-    public async Task<int> DisconnectAsync(Func<UpdateAuthor, bool> matches, string reason)
-    {
-        var peers = new HashSet<IDocumentPeer>();
-        foreach (var document in await LoadedDocumentsAsync())
-        {
-            await document.Gate.WaitAsync();
-            try
-            {
-                if (!document.Closed) peers.UnionWith(document.PeersWhere(matches));
-            }
-            finally
-            {
-                document.Gate.Release();
-            }
-        }
-        foreach (var peer in peers) peer.Abort(reason);
-        return peers.Count;
-    }
 
     /// <summary>
     /// Drops the loaded documents whose id matches, without saving them (their stored data is about to

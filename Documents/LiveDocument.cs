@@ -124,10 +124,6 @@ public sealed class LiveDocument
 
     internal IEnumerable<IDocumentPeer> Peers => _subscriptions.Select(s => s.Peer);
 
-    /// <summary>The peers that joined as a matching author.</summary>
-    internal List<IDocumentPeer> PeersWhere(Func<UpdateAuthor, bool> matches) =>
-        [.. _subscriptions.Where(s => matches(s.Author)).Select(s => s.Peer)];
-
     /// <summary>
     /// Handles the y-websocket messages of one payload from <paramref name="peer"/>. A malformed
     /// message throws <see cref="YjsDecodeException"/>; messages before it have taken effect. Returns

@@ -1,23 +1,23 @@
 using Diaryx.Sync.Lite.Configuration;
 using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
+using Diaryx.Sync.Lite.Sync;
 
 namespace Diaryx.Sync.Lite.Http;
 
 /// <summary>
 /// Removes an account and everything it owns: the account rows (devices, sessions, workspaces and
-/// share sessions go by cascade), the live connections of the user, the live documents of its
-/// workspaces (their other peers, guests, are told the document closed and cannot rejoin), their
-/// stored snapshots and update logs, and their markdown mirror folders.
+/// share sessions go by cascade) together with the user's live connections (<see cref="AccessChanges"/>),
+/// the live documents of its workspaces (their other peers, guests, are told the document closed and
+/// cannot rejoin), their stored snapshots and update logs, and their markdown mirror folders.
 /// </summary>
 public sealed class AccountDeletion(
-    SqliteAccountStore accounts, SqliteDocumentStore documents, DocumentHub hub, ServerSettings settings, ILogger<AccountDeletion> logger)
+    AccessChanges changes, SqliteDocumentStore documents, DocumentHub hub, ServerSettings settings, ILogger<AccountDeletion> logger)
 {
     public async Task DeleteAsync(string userId, CancellationToken cancellationToken)
     {
         // First the account: from here on its tokens and share codes authorise nothing.
-        var workspaces = await accounts.DeleteUserAsync(userId, cancellationToken);
-        await hub.DisconnectAsync(author => author.UserId == userId, "account deleted");
+        var workspaces = await changes.DeleteAccountAsync(userId, cancellationToken);
         foreach (var workspaceId in workspaces)
         {
             var metadata = DocumentId.Workspace(workspaceId).ToString();

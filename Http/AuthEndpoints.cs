@@ -1,6 +1,7 @@
 using Diaryx.Sync.Lite.Configuration;
 using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
+using Diaryx.Sync.Lite.Sync;
 
 namespace Diaryx.Sync.Lite.Http;
 
@@ -158,11 +159,10 @@ internal static class AuthEndpoints
     private static DeviceDto ToDto(DeviceInfo device) => new(device.Id, device.Name, Rfc3339.Format(device.LastSeenAt));
 
     /// <summary>Ends the presented session and closes its device's live connections; always 204.</summary>
-    private static async Task<IResult> LogoutAsync(HttpContext http, SqliteAccountStore accounts, DocumentHub hub)
+    private static async Task<IResult> LogoutAsync(HttpContext http, AccessChanges changes)
     {
         var caller = http.GetCaller();
-        await accounts.RevokeSessionAsync(caller.Token);
-        await hub.DisconnectAsync(author => author.DeviceId == caller.DeviceId, "signed out");
+        await changes.SignOutAsync(caller.Token, caller.DeviceId);
         return Results.NoContent();
     }
 
@@ -173,7 +173,7 @@ internal static class AuthEndpoints
     }
 
     /// <summary>Empty bodies like upstream: 400 for the caller's own device, 404 for one it does not own, else 204.</summary>
-    private static async Task<IResult> DeleteDeviceAsync(string deviceId, HttpContext http, SqliteAccountStore accounts, DocumentHub hub)
+    private static async Task<IResult> DeleteDeviceAsync(string deviceId, HttpContext http, AccessChanges changes)
     {
         var caller = http.GetCaller();
         if (deviceId == caller.DeviceId)
@@ -181,12 +181,11 @@ internal static class AuthEndpoints
             return Results.StatusCode(StatusCodes.Status400BadRequest);
         }
 
-        if (!await accounts.DeleteDeviceAsync(caller.UserId, deviceId))
+        if (!await changes.RemoveDeviceAsync(caller.UserId, deviceId))
         {
             return Results.StatusCode(StatusCodes.Status404NotFound);
         }
 
-        await hub.DisconnectAsync(author => author.DeviceId == deviceId, "device removed");
         return Results.NoContent();
     }
 

@@ -7,8 +7,8 @@ namespace Diaryx.Sync.Lite.Http;
 /// <summary>
 /// <c>/api/sessions</c> (reference http-storage.md §2.4): live-share sessions. Unlike upstream, a
 /// workspace the caller does not own is refused (404), not swapped for its default workspace; and
-/// PATCH/DELETE take effect on guests already connected, over both protocols (<see cref="ShareSessionEvents"/>):
-/// their documents turn read-only (or writable) at once, and after DELETE they cannot open new ones;
+/// PATCH/DELETE take effect on guests already connected, over both protocols (<see cref="AccessChanges"/>):
+/// their documents turn read-only (or writable) at once, and DELETE closes their connections;
 /// every client of the workspace hears <c>read_only_changed</c> / <c>session_ended</c>.
 /// </summary>
 internal static class SessionEndpoints
@@ -53,7 +53,7 @@ internal static class SessionEndpoints
                 Json.SessionInfoResponse)
             : Error(StatusCodes.Status404NotFound, NotFound);
 
-    private static async Task<IResult> UpdateAsync(string code, HttpContext http, SqliteAccountStore accounts, ShareSessionEvents events)
+    private static async Task<IResult> UpdateAsync(string code, HttpContext http, SqliteAccountStore accounts, AccessChanges changes)
     {
         var (request, invalid) = await JsonBody.ReadAsync(http.Request, Json.UpdateSessionRequest, http.RequestAborted);
         if (invalid != null)
@@ -71,16 +71,15 @@ internal static class SessionEndpoints
             return Error(StatusCodes.Status403Forbidden, "Only the session owner can update the session");
         }
 
-        if (!await accounts.SetShareSessionReadOnlyAsync(session.Code, request!.ReadOnly))
+        if (!await changes.SetShareSessionReadOnlyAsync(session, request!.ReadOnly))
         {
             return Error(StatusCodes.Status404NotFound, NotFound);
         }
 
-        await events.ReadOnlyChangedAsync(session, request.ReadOnly);
         return Results.Json(new UpdateSessionResponse(session.Code, request.ReadOnly), Json.UpdateSessionResponse);
     }
 
-    private static async Task<IResult> EndAsync(string code, HttpContext http, SqliteAccountStore accounts, ShareSessionEvents events)
+    private static async Task<IResult> EndAsync(string code, HttpContext http, SqliteAccountStore accounts, AccessChanges changes)
     {
         if (await accounts.GetShareSessionAsync(code) is not { } session)
         {
@@ -92,12 +91,11 @@ internal static class SessionEndpoints
             return Error(StatusCodes.Status403Forbidden, "Only the session owner can end the session");
         }
 
-        if (!await accounts.DeleteShareSessionAsync(session.Code))
+        if (!await changes.EndShareSessionAsync(session))
         {
             return Error(StatusCodes.Status404NotFound, NotFound);
         }
 
-        await events.EndedAsync(session);
         return Results.NoContent();
     }
 }

@@ -7,7 +7,7 @@ namespace Diaryx.Sync.Lite.Sync;
 
 public static class SyncServiceCollectionExtensions
 {
-    /// <summary>Registers the document hub (flushed on shutdown), the access policy, share-session events and the sync limits.</summary>
+    /// <summary>Registers the document hub (flushed on shutdown), the access policy, live access changes and the sync limits.</summary>
     public static IServiceCollection AddDocumentHub(this IServiceCollection services, HubOptions hubOptions, SyncOptions syncOptions)
     {
         services.AddSingleton(hubOptions);
@@ -16,7 +16,7 @@ public static class SyncServiceCollectionExtensions
             provider.GetRequiredService<IDocumentStore>(), hubOptions, provider.GetRequiredService<ILogger<DocumentHub>>()));
         services.AddHostedService(provider => provider.GetRequiredService<DocumentHub>());
         services.AddSingleton<AccessPolicy>();
-        services.AddSingleton<ShareSessionEvents>();
+        services.AddSingleton<AccessChanges>();
         return services;
     }
 }

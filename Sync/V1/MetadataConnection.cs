@@ -31,30 +31,29 @@ public sealed class MetadataConnection(WebSocket socket, V1Connect connect, Sync
     private bool _awaitingFilesReady;
     private bool _joined;
     private bool _syncCompleteSent;
-    private volatile bool _sessionEnded;
 
     private string DocId => Connect.WorkspaceDocId;
 
     protected override async Task OpenAsync(CancellationToken cancellationToken)
     {
-        var grant = Connect.Grant;
-        if (Connect.Session is { } session) TrySendText(ControlMessages.SessionJoined(session.Code, grant.ReadOnly, Connect.WorkspaceId));
-        var files = Services.Options.Handshake
-            ? await Hub.ReadAsync(DocId, WorkspaceFiles.List, cancellationToken)
-            : [];
-        if (files.Count > 0)
+        var (grant, peers) = await Services.Access.AuthorizeAndJoinAsync(Connect.Credentials, Connect.Grant.Document, async granted =>
         {
-            _awaitingFilesReady = true;
-            TrySendText(ControlMessages.V1FileManifest(files));
-        }
-        var peers = await Hub.JoinAsync(DocId, this, grant.Author, grant.ReadOnly, _awaitingFilesReady ? AwaitingFilesReady : Synchronized, cancellationToken);
-        _joined = true;
-        Hub.Follow(Connect.WorkspaceId, this);
-        if (Connect.IsGuest)
-        {
-            Services.Sessions.Ended += OnSessionEnded;
-            Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerJoined(Connect.GuestId, peers));
-        }
+            if (granted.Session is { } session) TrySendText(ControlMessages.SessionJoined(session.Code, granted.ReadOnly, Connect.WorkspaceId));
+            var files = Services.Options.Handshake
+                ? await Hub.ReadAsync(DocId, WorkspaceFiles.List, cancellationToken)
+                : [];
+            if (files.Count > 0)
+            {
+                _awaitingFilesReady = true;
+                TrySendText(ControlMessages.V1FileManifest(files));
+            }
+            var count = await Hub.JoinAsync(DocId, this, granted.Author, granted.ReadOnly, _awaitingFilesReady ? AwaitingFilesReady : Synchronized, cancellationToken);
+            _joined = true;
+            Hub.Follow(Connect.WorkspaceId, this);
+            return count;
+        }, cancellationToken);
+        if (!grant.IsAllowed) Refuse(grant);
+        else if (Connect.IsGuest) Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerJoined(Connect.GuestId, peers));
     }
 
     protected override async Task OnBinaryAsync(byte[] frame, CancellationToken cancellationToken)
@@ -95,26 +94,22 @@ public sealed class MetadataConnection(WebSocket socket, V1Connect connect, Sync
     protected override async Task OnTextAsync(string text, CancellationToken cancellationToken)
     {
         if (TypeOf(text, out _) is not ("files_ready" or "FilesReady") || !_awaitingFilesReady) return;
-        // Joining again switches the relays on: changes before it are in crdt_state, changes after it are relayed after it.
-        await Hub.JoinAsync(DocId, this, Connect.Grant.Author, Connect.Grant.ReadOnly, FilesReady, cancellationToken);
+        // Joining again switches the relays on: changes before it are in crdt_state, changes after it are
+        // relayed after it. Authorised again: access may have changed during the handshake.
+        var (grant, _) = await Services.Access.AuthorizeAndJoinAsync(Connect.Credentials, Connect.Grant.Document, async granted =>
+            await Hub.JoinAsync(DocId, this, granted.Author, granted.ReadOnly, FilesReady, cancellationToken), cancellationToken);
+        if (!grant.IsAllowed) Refuse(grant);
         _awaitingFilesReady = false;
     }
 
     protected override bool SendFromHub(string docId, byte[] message) => docId != DocId || TrySendBinary(message);
 
-    private void OnSessionEnded(string code)
-    {
-        if (!string.Equals(code, Connect.Session?.Code, StringComparison.OrdinalIgnoreCase)) return;
-        _sessionEnded = true;
-        _ = CloseAfterSendingAsync(WebSocketCloseStatus.NormalClosure, "session ended");
-    }
-
     protected override async Task CloseDocumentsAsync()
     {
-        if (Connect.IsGuest) Services.Sessions.Ended -= OnSessionEnded;
         Hub.Unfollow(Connect.WorkspaceId, this);
         if (!_joined) return;
         var remaining = await Hub.LeaveAsync(DocId, this);
-        if (Connect.IsGuest && !_sessionEnded) Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerLeft(Connect.GuestId, remaining));
+        // As upstream: a guest whose session ended leaves without peer_left (session_ended said it all).
+        if (Connect.IsGuest && !AccessRevoked) Hub.SendToFollowers(Connect.WorkspaceId, ControlMessages.V1PeerLeft(Connect.GuestId, remaining));
     }
 }

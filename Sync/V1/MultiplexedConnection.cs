@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Diaryx.Sync.Lite.Access;
 using Diaryx.Sync.Lite.Documents;
 
 namespace Diaryx.Sync.Lite.Sync.V1;
@@ -28,13 +29,22 @@ public sealed class MultiplexedConnection(WebSocket socket, V1Connect connect, S
     private int _subscribed;
     private Task _completion = Task.CompletedTask;
 
-    protected override Task OpenAsync(CancellationToken cancellationToken)
+    protected override async Task OpenAsync(CancellationToken cancellationToken)
     {
-        Hub.Follow(Connect.WorkspaceId, this);
+        // The workspace itself is joined as a follower: the room's texts (focus lists, peers) reach this socket from then on.
+        var (grant, _) = await Services.Access.AuthorizeAndJoinAsync(Connect.Credentials, Connect.Grant.Document, _ =>
+        {
+            Hub.Follow(Connect.WorkspaceId, this);
+            return Task.FromResult(true);
+        }, cancellationToken);
+        if (!grant.IsAllowed)
+        {
+            Refuse(grant);
+            return;
+        }
         var focused = Hub.FocusedPaths(Connect.WorkspaceId);
         if (focused.Count > 0) TrySendText(ControlMessages.FocusListChanged(focused));
         _completion = SendSyncCompleteWhenQuietAsync(_stopped.Token);
-        return Task.CompletedTask;
     }
 
     protected override async Task OnBinaryAsync(byte[] frame, CancellationToken cancellationToken)
@@ -85,28 +95,44 @@ public sealed class MultiplexedConnection(WebSocket socket, V1Connect connect, S
             SendError($"at most {Services.Limits.MaxDocumentsPerConnection} files per connection", path);
             return null;
         }
-        var grant = await Services.Access.AuthorizeAsync(Connect.Credentials, DocumentId.Body(Connect.WorkspaceId, path), cancellationToken);
-        if (!grant.IsAllowed)
-        {
-            SyncLog.Denied(Logger, path, grant.DeniedReason!);
-            SendError($"access denied: {grant.DeniedReason}", path);
-            return null;
-        }
-        var docId = grant.Document.ToString();
-        _pathByDocId[docId] = path;
+        string docId;
         try
         {
-            await Hub.JoinAsync(docId, this, grant.Author, grant.ReadOnly, Options, cancellationToken);
+            var (grant, joined) = await Services.Access.AuthorizeAndJoinAsync(Connect.Credentials, DocumentId.Body(Connect.WorkspaceId, path),
+                granted => JoinPathAsync(path, granted, cancellationToken), cancellationToken);
+            if (!grant.IsAllowed)
+            {
+                SyncLog.Denied(Logger, path, grant.DeniedReason!);
+                SendError($"access denied: {grant.DeniedReason}", path);
+                return null;
+            }
+            docId = joined;
         }
         catch (DocumentUnavailableException exception)
         {
-            _pathByDocId.TryRemove(docId, out _);
             SendError(exception.Message, path);
             return null;
         }
         _docIdByPath[path] = docId;
         Interlocked.Exchange(ref _lastNewPathTicks, Environment.TickCount64);
         Interlocked.Exchange(ref _subscribed, _docIdByPath.Count);
+        return docId;
+    }
+
+    /// <summary>Joins the body document of a granted path; returns its doc id.</summary>
+    private async Task<string> JoinPathAsync(string path, DocumentGrant grant, CancellationToken cancellationToken)
+    {
+        var docId = grant.Document.ToString();
+        _pathByDocId[docId] = path; // the hub frames its first messages during the join
+        try
+        {
+            await Hub.JoinAsync(docId, this, grant.Author, grant.ReadOnly, Options, cancellationToken);
+        }
+        catch
+        {
+            _pathByDocId.TryRemove(docId, out _);
+            throw;
+        }
         return docId;
     }
 

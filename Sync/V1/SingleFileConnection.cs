@@ -27,15 +27,12 @@ public sealed class SingleFileConnection(WebSocket socket, V1Connect connect, Sy
     protected override async Task OpenAsync(CancellationToken cancellationToken)
     {
         var requested = DocumentId.Body(Connect.WorkspaceId, Connect.File!);
-        var grant = await Services.Access.AuthorizeAsync(Connect.Credentials, requested, cancellationToken);
-        if (!grant.IsAllowed)
+        var (grant, _) = await Services.Access.AuthorizeAndJoinAsync(Connect.Credentials, requested, granted =>
         {
-            SyncLog.Denied(Logger, requested.ToString(), grant.DeniedReason!);
-            Close(WebSocketCloseStatus.PolicyViolation, $"access denied: {grant.DeniedReason}");
-            return;
-        }
-        _docId = grant.Document.ToString();
-        await Hub.JoinAsync(_docId, this, grant.Author, grant.ReadOnly, Options, cancellationToken);
+            _docId = granted.Document.ToString(); // the hub sends the greeting during the join
+            return Hub.JoinAsync(_docId, this, granted.Author, granted.ReadOnly, Options, cancellationToken);
+        }, cancellationToken);
+        if (!grant.IsAllowed) Refuse(grant);
     }
 
     protected override async Task OnBinaryAsync(byte[] frame, CancellationToken cancellationToken)

@@ -7,14 +7,16 @@ using Microsoft.Extensions.Logging;
 
 namespace Diaryx.Sync.Lite.Sync.V1;
 
-/// <summary>What every <c>/sync</c> connection needs: the hub, access, limits, logging.</summary>
-public sealed record SyncV1Services(DocumentHub Hub, AccessPolicy Access, ShareSessionEvents Sessions, SyncOptions Limits, SyncV1Options Options, ILogger Logger);
+/// <summary>What every <c>/sync</c> connection needs: the hub, access and its live changes, limits, logging.</summary>
+public sealed record SyncV1Services(DocumentHub Hub, AccessPolicy Access, AccessChanges Changes, SyncOptions Limits, SyncV1Options Options, ILogger Logger);
 
 /// <summary>
 /// One <c>/sync</c> socket, bound at connect to one workspace (<see cref="V1Connect"/>). Frames are
 /// handled one at a time in arrival order. Every reply the hub produces for one incoming frame goes
 /// out as one binary frame (so a SyncStep1 is answered by <c>SyncStep2 ‖ SyncStep1</c>, as v1 clients
 /// expect); changes by others arrive as relays. Subclasses map the mode's frames onto hub calls.
+/// Each mode authorises again as it opens (access may have changed since the upgrade was admitted),
+/// and the socket closes when access is revoked from its user, device or share session.
 /// </summary>
 public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, SyncV1Services services) : IDocumentPeer
 {
@@ -24,7 +26,9 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
     private volatile bool _closing;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "bye";
-    private Task? _sending;
+    private Task _sending = Task.CompletedTask;
+    private readonly Lock _closeLock = new();
+    private Task? _closed;
 
     protected WebSocketChannel Channel { get; } = new(socket, services.Limits);
     protected V1Connect Connect { get; } = connect;
@@ -35,9 +39,13 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
     /// <summary>Whether this kind of socket carries JSON texts at all (plain y-websocket single-file sockets do not).</summary>
     protected virtual bool ReceivesText => true;
 
+    /// <summary>Access was revoked from whoever this socket acts for (its session ended, its device was removed...): it is closing.</summary>
+    protected bool AccessRevoked { get; private set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _sending = Channel.SendLoopAsync(cancellationToken);
+        Services.Changes.Revoked += OnRevoked;
         try
         {
             await OpenAsync(cancellationToken);
@@ -56,9 +64,22 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
         }
         finally
         {
+            Services.Changes.Revoked -= OnRevoked;
             await CloseDocumentsAsync();
-            await CloseAfterSendingAsync(_closeStatus, _closeReason);
+            await CloseNowAsync();
         }
+    }
+
+    private void OnRevoked(Revocation revocation)
+    {
+        if (!revocation.Matches(Connect.Grant.Author)) return;
+        SyncLog.Revoked(Logger, revocation.Reason);
+        AccessRevoked = true;
+        lock (_closeLock)
+        {
+            if (_closed == null) Close(revocation.CloseStatus, revocation.Reason); // else the socket is already closing
+        }
+        _ = CloseNowAsync();
     }
 
     /// <summary>Joins what the mode needs and sends the opening messages.</summary>
@@ -141,13 +162,20 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
         _closing = true;
     }
 
-    /// <summary>Sends what is queued, then the close frame; the receive loop ends when the client answers it.</summary>
-    protected async Task CloseAfterSendingAsync(WebSocketCloseStatus status, string reason)
+    /// <summary>Refuses the socket's document: it closes with 1008 and the reason.</summary>
+    protected void Refuse(DocumentGrant grant)
     {
-        _closing = true;
-        Channel.CompleteSending();
-        if (_sending != null) await Task.WhenAny(_sending, Task.Delay(TimeSpan.FromSeconds(5)));
-        await Channel.CloseAsync(status, reason);
+        SyncLog.Denied(Logger, grant.Document.ToString(), grant.DeniedReason!);
+        Close(WebSocketCloseStatus.PolicyViolation, $"access denied: {grant.DeniedReason}");
+    }
+
+    /// <summary>Sends what is queued, then the close frame with the status of <see cref="Close"/>; only the first call closes.</summary>
+    private Task CloseNowAsync()
+    {
+        lock (_closeLock)
+        {
+            return _closed ??= Channel.CloseAfterSendingAsync(_sending, _closeStatus, _closeReason);
+        }
     }
 
     /// <summary>Reads a JSON object's string <c>type</c> (null for anything else).</summary>
@@ -197,6 +225,7 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
     /// <summary>The hub closed a document under us (storage failed). By default the socket closes; the client reconnects.</summary>
     protected virtual void OnDocumentClosed(string docId)
     {
+        if (_closing) return; // already closing (its access was revoked, say): let it finish cleanly
         Close(WebSocketCloseStatus.InternalServerError, "document closed by the server");
         Channel.Abort("document closed by the server");
     }

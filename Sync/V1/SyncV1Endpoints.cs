@@ -19,7 +19,7 @@ public static class SyncV1Endpoints
     public static IEndpointRouteBuilder MapSyncV1(this IEndpointRouteBuilder app, SyncV1Options? options = null)
     {
         options ??= new SyncV1Options();
-        app.Map("/sync", async (HttpContext context, DocumentHub hub, AccessPolicy access, IAccountStore accounts, ShareSessionEvents sessions,
+        app.Map("/sync", async (HttpContext context, DocumentHub hub, AccessPolicy access, IAccountStore accounts, AccessChanges changes,
             SyncOptions limits, ILoggerFactory loggers, IHostApplicationLifetime lifetime) =>
         {
             if (!V1Request.TryParse(context.Request.Query, out var request, out var invalid))
@@ -41,7 +41,7 @@ public static class SyncV1Endpoints
             using var accepted = await AcceptedSyncSocket.AcceptAsync(context, lifetime);
             // Admitted before the upgrade, so no first-message deadline: a multiplexed socket may rightly
             // stay silent until its client opens a file.
-            var services = new SyncV1Services(hub, access, sessions, limits with { FirstMessageTimeout = null }, options, loggers.CreateLogger<SyncV1Connection>());
+            var services = new SyncV1Services(hub, access, changes, limits with { FirstMessageTimeout = null }, options, loggers.CreateLogger<SyncV1Connection>());
             SyncV1Connection connection = connect.Mode switch
             {
                 V1Mode.Metadata => new MetadataConnection(accepted.Socket, connect, services),

@@ -14,8 +14,6 @@ public sealed record V1Connect(V1Mode Mode, DocumentGrant Grant, Credentials Cre
 
     public string WorkspaceDocId => Grant.Document.ToString();
 
-    public ShareSession? Session => Grant.Session;
-
     public bool IsGuest => Grant.IsGuest;
 
     /// <summary>The id peers see in <c>peer_joined</c>/<c>peer_left</c>.</summary>

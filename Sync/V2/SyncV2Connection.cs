@@ -11,10 +11,12 @@ namespace Diaryx.Sync.Lite.Sync.V2;
 /// <summary>
 /// One <c>/sync2</c> socket: every document multiplexed by doc-id prefix, each authorised on its
 /// first frame. Workspace documents may first go through the Files-Ready handshake (manifest,
-/// FilesReady, crdt_state, sync_complete). Frames are handled one at a time in arrival order.
+/// FilesReady, crdt_state, sync_complete), and are authorised again when it completes. Frames are
+/// handled one at a time in arrival order. When access is revoked from anyone this connection was
+/// granted a document as, it closes.
 /// </summary>
 public sealed class SyncV2Connection(
-    WebSocket socket, Credentials credentials, DocumentHub hub, AccessPolicy access, SyncOptions options, ILogger logger) : IDocumentPeer
+    WebSocket socket, Credentials credentials, DocumentHub hub, AccessPolicy access, AccessChanges changes, SyncOptions options, ILogger logger) : IDocumentPeer
 {
     /// <summary>A document this connection has joined, under the id the client uses for it.</summary>
     private sealed record OpenDocument(string ClientId, DocumentGrant Grant)
@@ -30,9 +32,17 @@ public sealed class SyncV2Connection(
     private readonly ConcurrentDictionary<string, string> _clientIdByHubId = new(StringComparer.Ordinal);
     private readonly List<PendingDocument> _pending = [];
 
+    /// <summary>Everyone this connection was granted a document as (a token's user and device, a guest of a session).</summary>
+    private readonly ConcurrentDictionary<UpdateAuthor, bool> _authors = new();
+
+    private readonly Lock _closeLock = new();
+    private Task _sending = Task.CompletedTask;
+    private volatile Task? _closing;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var sending = _channel.SendLoopAsync(cancellationToken);
+        _sending = _channel.SendLoopAsync(cancellationToken);
+        changes.Revoked += OnRevoked;
         try
         {
             while (await _channel.ReceiveAsync(cancellationToken) is { } message)
@@ -43,10 +53,27 @@ public sealed class SyncV2Connection(
         }
         finally
         {
+            changes.Revoked -= OnRevoked;
             foreach (var document in _open.Values) await LeaveAsync(document);
-            await _channel.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
-            await sending;
+            await CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
+            await _sending;
         }
+    }
+
+    /// <summary>Closes once, with the first status given (a revocation's, or the normal end).</summary>
+    private Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        lock (_closeLock)
+        {
+            return _closing ??= _channel.CloseAfterSendingAsync(_sending, status, reason);
+        }
+    }
+
+    private void OnRevoked(Revocation revocation)
+    {
+        if (!_authors.Keys.Any(revocation.Matches)) return;
+        SyncLog.Revoked(logger, revocation.Reason);
+        _ = CloseAsync(revocation.CloseStatus, revocation.Reason);
     }
 
     private async Task HandleBinaryAsync(byte[] frame, CancellationToken cancellationToken)
@@ -87,7 +114,12 @@ public sealed class SyncV2Connection(
         }
     }
 
-    /// <summary>The first frame of a document: authorise, maybe hand-shake, join, then handle the frame.</summary>
+    private async Task HandlePayloadsAsync(OpenDocument document, List<byte[]> payloads, CancellationToken cancellationToken)
+    {
+        foreach (var payload in payloads.Where(p => p.Length > 0)) await HandlePayloadAsync(document, payload, cancellationToken);
+    }
+
+    /// <summary>The first frame of a document: authorise, then join or start the handshake, then handle the frame.</summary>
     private async Task OpenAsync(string clientId, byte[] payload, CancellationToken cancellationToken)
     {
         if (!DocumentId.TryParse(clientId, out var requested, out var invalid))
@@ -100,28 +132,36 @@ public sealed class SyncV2Connection(
             _channel.TrySendText(ControlMessages.Error(clientId, $"at most {options.MaxDocumentsPerConnection} documents per connection"));
             return;
         }
-        var grant = await access.AuthorizeAsync(credentials, requested, cancellationToken);
-        if (!grant.IsAllowed)
-        {
-            SyncLog.Denied(logger, clientId, grant.DeniedReason!);
-            _channel.TrySendText(ControlMessages.Error(clientId, $"access denied: {grant.DeniedReason}"));
-            return;
-        }
         try
         {
-            if (grant.Document.Kind == DocumentKind.Workspace && await HandshakeAsync(grant, cancellationToken) is { } texts)
-            {
-                foreach (var text in texts) _channel.TrySendText(text);
-                _pending.RemoveAll(p => p.ClientId == clientId);
-                _pending.Add(new PendingDocument(clientId, grant, [payload]));
-                return;
-            }
-            await ActivateAsync(clientId, grant, [payload], cancellationToken);
+            var (grant, joined) = await access.AuthorizeAndJoinAsync(credentials, requested,
+                granted => StartAsync(clientId, granted, payload, cancellationToken), cancellationToken);
+            if (!grant.IsAllowed) Refuse(clientId, grant);
+            else if (joined != null) await HandlePayloadsAsync(joined, [payload], cancellationToken);
         }
         catch (DocumentUnavailableException exception)
         {
             _channel.TrySendText(ControlMessages.Error(clientId, exception.Message));
         }
+    }
+
+    /// <summary>Joins a granted document; a workspace that needs the Files-Ready handshake gets its opening texts and waits (null).</summary>
+    private async Task<OpenDocument?> StartAsync(string clientId, DocumentGrant grant, byte[] payload, CancellationToken cancellationToken)
+    {
+        if (grant.Document.Kind == DocumentKind.Workspace && await HandshakeAsync(grant, cancellationToken) is { } texts)
+        {
+            _authors.TryAdd(grant.Author, true);
+            foreach (var text in texts) _channel.TrySendText(text);
+            _pending.Add(new PendingDocument(clientId, grant, [payload]));
+            return null;
+        }
+        return await JoinAsync(clientId, grant, cancellationToken);
+    }
+
+    private void Refuse(string clientId, DocumentGrant grant)
+    {
+        SyncLog.Denied(logger, clientId, grant.DeniedReason!);
+        _channel.TrySendText(ControlMessages.Error(clientId, $"access denied: {grant.DeniedReason}"));
     }
 
     /// <summary>The Files-Ready opening texts for a workspace, or null when no handshake is needed.</summary>
@@ -135,8 +175,9 @@ public sealed class SyncV2Connection(
         return texts;
     }
 
-    private async Task ActivateAsync(string clientId, DocumentGrant grant, List<byte[]> payloads, CancellationToken cancellationToken)
+    private async Task<OpenDocument> JoinAsync(string clientId, DocumentGrant grant, CancellationToken cancellationToken)
     {
+        _authors.TryAdd(grant.Author, true);
         var document = new OpenDocument(clientId, grant);
         _clientIdByHubId[document.HubId] = clientId; // the hub frames its first messages during the join
         int peers;
@@ -151,7 +192,7 @@ public sealed class SyncV2Connection(
         }
         _open[clientId] = document;
         await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerJoined(grant.PeerName, peers), except: this);
-        foreach (var payload in payloads.Where(p => p.Length > 0)) await HandlePayloadAsync(document, payload, cancellationToken);
+        return document;
     }
 
     private async Task LeaveAsync(OpenDocument document)
@@ -198,7 +239,11 @@ public sealed class SyncV2Connection(
         // focus/unfocus are accepted and need nothing on /sync2; anything else is ignored.
     }
 
-    /// <summary>FilesReady names no document: it completes the oldest pending workspace.</summary>
+    /// <summary>
+    /// FilesReady names no document: it completes the oldest pending workspace. Access may have changed
+    /// since its first frame, so it is authorised again; a level that changed is announced, since
+    /// <c>session_joined</c> gave the old one.
+    /// </summary>
     private async Task CompleteHandshakeAsync(CancellationToken cancellationToken)
     {
         if (_pending.Count == 0) return;
@@ -206,12 +251,17 @@ public sealed class SyncV2Connection(
         _pending.RemoveAt(0);
         try
         {
-            var hubId = pending.Grant.Document.ToString();
-            var (state, filesSynced) = await hub.ReadAsync(hubId, doc =>
-                (doc.Store.Clients.Count > 0 ? doc.EncodeStateAsUpdate() : null, WorkspaceFiles.List(doc).Count(f => !f.Deleted)), cancellationToken);
-            if (state != null) _channel.TrySendText(ControlMessages.CrdtState(state));
-            _channel.TrySendText(ControlMessages.SyncComplete(filesSynced));
-            await ActivateAsync(pending.ClientId, pending.Grant, pending.Frames, cancellationToken);
+            var (grant, joined) = await access.AuthorizeAndJoinAsync(credentials, pending.Grant.Document, async granted =>
+            {
+                if (granted.ReadOnly != pending.Grant.ReadOnly) _channel.TrySendText(ControlMessages.ReadOnlyChanged(granted.ReadOnly));
+                var (state, filesSynced) = await hub.ReadAsync(granted.Document.ToString(), doc =>
+                    (doc.Store.Clients.Count > 0 ? doc.EncodeStateAsUpdate() : null, WorkspaceFiles.List(doc).Count(f => !f.Deleted)), cancellationToken);
+                if (state != null) _channel.TrySendText(ControlMessages.CrdtState(state));
+                _channel.TrySendText(ControlMessages.SyncComplete(filesSynced));
+                return await JoinAsync(pending.ClientId, granted, cancellationToken);
+            }, cancellationToken);
+            if (!grant.IsAllowed) Refuse(pending.ClientId, grant);
+            else await HandlePayloadsAsync(joined, pending.Frames, cancellationToken);
         }
         catch (DocumentUnavailableException exception)
         {
@@ -219,11 +269,12 @@ public sealed class SyncV2Connection(
         }
     }
 
-    // A document this socket is leaving has nothing to send: that is not a full queue.
+    // A document this socket is leaving has nothing to send, and while closing nothing more is sent:
+    // neither is a full queue (which would abort the socket).
     bool IDocumentPeer.TrySend(string docId, byte[] message) =>
-        !_clientIdByHubId.TryGetValue(docId, out var clientId) || _channel.TrySendBinary(V2Frame.Encode(clientId, message));
+        !_clientIdByHubId.TryGetValue(docId, out var clientId) || _channel.TrySendBinary(V2Frame.Encode(clientId, message)) || _closing != null;
 
-    bool IDocumentPeer.TrySendText(string text) => _channel.TrySendText(text);
+    bool IDocumentPeer.TrySendText(string text) => _channel.TrySendText(text) || _closing != null;
 
     void IDocumentPeer.Abort(string reason)
     {

@@ -13,7 +13,8 @@ public static class SyncV2Endpoints
     /// <summary>Maps <c>GET /sync2</c>: the multiplexed protocol of current Diaryx clients.</summary>
     public static IEndpointRouteBuilder MapSyncV2(this IEndpointRouteBuilder app)
     {
-        app.Map("/sync2", async (HttpContext context, DocumentHub hub, AccessPolicy access, SyncOptions options, ILoggerFactory loggers, IHostApplicationLifetime lifetime) =>
+        app.Map("/sync2", async (HttpContext context, DocumentHub hub, AccessPolicy access, AccessChanges changes, SyncOptions options, ILoggerFactory loggers,
+            IHostApplicationLifetime lifetime) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
             {
@@ -23,7 +24,7 @@ public static class SyncV2Endpoints
             }
             var credentials = SyncCredentials.From(context.Request);
             using var accepted = await AcceptedSyncSocket.AcceptAsync(context, lifetime);
-            var connection = new SyncV2Connection(accepted.Socket, credentials, hub, access, options, loggers.CreateLogger<SyncV2Connection>());
+            var connection = new SyncV2Connection(accepted.Socket, credentials, hub, access, changes, options, loggers.CreateLogger<SyncV2Connection>());
             await connection.RunAsync(accepted.Ended);
         });
         return app;

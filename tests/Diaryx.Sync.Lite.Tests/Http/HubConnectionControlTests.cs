@@ -8,22 +8,20 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Diaryx.Sync.Lite.Tests.Http;
 
 /// <summary>
-/// The hub capabilities account and device removal use: closing the connections of matching authors
-/// (<see cref="DocumentHub.DisconnectAsync"/>) and dropping live documents without saving them
-/// (<see cref="DocumentHub.CloseDocumentsAsync"/>).
+/// The hub capability workspace and account deletion use: dropping live documents without saving
+/// them (<see cref="DocumentHub.CloseDocumentsAsync"/>).
 /// </summary>
 public sealed class HubConnectionControlTests : IAsyncLifetime
 {
     private sealed class Peer : IDocumentPeer
     {
-        public List<string> Aborted { get; } = [];
         public List<string> Closed { get; } = [];
 
         public bool TrySend(string docId, byte[] message) => true;
 
         public bool TrySendText(string text) => true;
 
-        public void Abort(string reason) => Aborted.Add(reason);
+        public void Abort(string reason) => throw new InvalidOperationException($"aborted: {reason}");
 
         public void DocumentClosed(string docId) => Closed.Add(docId);
     }
@@ -54,31 +52,6 @@ public sealed class HubConnectionControlTests : IAsyncLifetime
         var doc = new YDoc();
         doc.GetText("body").Insert(0, text);
         return Messages.Update(doc.EncodeStateAsUpdate());
-    }
-
-    [Fact]
-    public async Task Disconnect_aborts_each_matching_peer_once_across_documents()
-    {
-        var alice = new UpdateAuthor("alice", "alice-laptop", null);
-        var alicePhone = new UpdateAuthor("alice", "alice-phone", null);
-        var bob = new UpdateAuthor("bob", "bob-laptop", null);
-        var (laptop, phone, bobPeer) = (new Peer(), new Peer(), new Peer());
-        foreach (var doc in (string[])["workspace:w1", "body:w1/a.md", "body:w1/b.md"])
-        {
-            await _hub.JoinAsync(doc, laptop, alice, readOnly: false);
-            await _hub.JoinAsync(doc, bobPeer, bob, readOnly: false);
-        }
-
-        await _hub.JoinAsync("body:w1/a.md", phone, alicePhone, readOnly: false);
-        Assert.Equal(3, _hub.ActiveCount);
-
-        Assert.Equal(1, await _hub.DisconnectAsync(a => a.DeviceId == "alice-phone", "device removed"));
-        Assert.Equal(["device removed"], phone.Aborted);
-        Assert.Empty(laptop.Aborted);
-
-        Assert.Equal(2, await _hub.DisconnectAsync(a => a.UserId == "alice", "account deleted"));
-        Assert.Equal(["account deleted"], laptop.Aborted);
-        Assert.Empty(bobPeer.Aborted);
     }
 
     [Fact]

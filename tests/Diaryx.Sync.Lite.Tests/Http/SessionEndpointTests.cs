@@ -149,16 +149,16 @@ public sealed class SessionEndpointTests(DevServer fixture) : IClassFixture<DevS
     }
 
     [Fact]
-    public async Task A_connected_guest_whose_session_ends_hears_it_and_can_write_or_open_nothing_more()
+    public async Task A_connected_guest_whose_session_ends_hears_it_and_is_disconnected()
     {
         var owner = await _http.SignInAsync();
         var code = await ShareAsync(owner);
         var result = await Server.RunHttpScenarioAsync("guestSessionEnded", new { url = Server.SyncV2Url, http = Server.HttpUrl(), token = owner.Token, workspace = owner.WorkspaceId, session = code });
 
         Assert.Equal(204, result.GetProperty("status").GetInt32());
+        Assert.Equal(1000, result.GetProperty("closeCode").GetInt32());
+        Assert.Equal("session ended", result.GetProperty("closeReason").GetString());
         Assert.Equal("guest-before ", result.GetProperty("ownerText").GetString());
-        Assert.Equal(0, result.GetProperty("otherFrames").GetInt32());
-        Assert.False(result.GetProperty("otherSynced").GetBoolean());
         Assert.Equal(404, result.GetProperty("getAfter").GetProperty("status").GetInt32());
         Assert.Equal("guest-before ", result.GetProperty("storedText").GetString());
     }

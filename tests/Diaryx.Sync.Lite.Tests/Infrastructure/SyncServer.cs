@@ -62,6 +62,17 @@ public sealed class SyncServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Another device of the user, with its own session token.</summary>
+    public async Task<IssuedToken> NewDeviceAsync(IssuedToken user, string deviceName)
+    {
+        var accounts = OpenAccounts(out var database);
+        using (database)
+        {
+            var account = await accounts.GetUserAsync(user.UserId) ?? throw new InvalidOperationException($"no user {user.UserId}");
+            return await accounts.IssueTokenAsync(account.Email, deviceName);
+        }
+    }
+
     /// <summary>Another workspace of the user; returns its id.</summary>
     public async Task<string> NewWorkspaceAsync(IssuedToken owner, string name)
     {
@@ -97,6 +108,9 @@ public sealed class SyncServer : IAsyncLifetime
 
     /// <summary>Runs a scenario of tests/node/clients/sync2-scenarios.mjs and returns what it printed.</summary>
     public Task<JsonElement> RunV2ScenarioAsync(string scenario, object arguments) => RunScenarioAsync("sync2-scenarios.mjs", scenario, arguments);
+
+    /// <summary>Runs a scenario of tests/node/clients/access-scenarios.mjs (the access matrix) and returns what it printed.</summary>
+    public Task<JsonElement> RunAccessScenarioAsync(string scenario, object arguments) => RunScenarioAsync("access-scenarios.mjs", scenario, arguments);
 
     private async Task<JsonElement> RunScenarioAsync(string script, string scenario, object arguments)
     {

@@ -7,7 +7,7 @@
 
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
-import { V1Client, Y, waitFor, sleep, upgradeStatus, messageTypes, syncMessage } from './v1client.mjs'
+import { V1Client, Y, waitFor, sleep, upgradeStatus, messageTypes, syncMessage, connectMetadata } from './v1client.mjs'
 import { V2Client } from './v2client.mjs'
 import * as syncProtocol from 'y-protocols/sync'
 import { args, runScenario } from './scenario-cli.mjs'
@@ -18,21 +18,6 @@ const v1url = (base, params) => `${base}/sync?${query(params)}`
 const fileMeta = (filename, title, extra = {}) => JSON.stringify({ filename, title, part_of: null, contents: null, attachments: [], deleted: false, audience: null, description: null, extra: {}, modified_at: Date.now(), ...extra })
 const connect = (url, name, kind, options = {}) => new V1Client(url, { name, kind, ...options }).connect()
 const kinds = (client) => client.events.map((e) => e[0] === 'text' ? e[1].type : `binary:${e[2].join('+')}`)
-
-/** Connects a metadata socket and completes whichever opening the server chose. */
-async function metadata (url, name) {
-  const client = await connect(url, name, 'metadata')
-  await waitFor(() => client.events.some((e) => e[0] === 'binary' || (e[0] === 'text' && e[1].type === 'file_manifest')), `${name}: opening`)
-  if (client.texts.some((t) => t.type === 'file_manifest')) {
-    client.sendText({ type: 'files_ready' })
-    await client.waitText((t) => t.type === 'crdt_state', 'crdt_state')
-    Y.applyUpdate(client.doc(), Buffer.from(client.texts.find((t) => t.type === 'crdt_state').state, 'base64'), client)
-    client.entry().synced = true
-  }
-  await client.waitSynced()
-  client.sendStep1()
-  return client
-}
 
 const files = (doc) => [...doc.getMap('files').keys()].sort()
 
@@ -64,8 +49,8 @@ const scenarios = {
 
   /** Two sockets of one user with doc given as `doc`: edits reach each other live. */
   async pair ({ base, token, doc, otherDoc }) {
-    const a = await metadata(v1url(base, { doc, token }), 'a')
-    const b = await metadata(v1url(base, { doc: otherDoc ?? doc, token }), 'b')
+    const a = await connectMetadata(v1url(base, { doc, token }), 'a')
+    const b = await connectMetadata(v1url(base, { doc: otherDoc ?? doc, token }), 'b')
     a.doc().getMap('files').set('from-a.md', fileMeta('from-a.md', 'A'))
     await waitFor(() => b.doc().getMap('files').has('from-a.md'), 'b sees a\'s file')
     b.doc().getMap('files').set('from-b.md', fileMeta('from-b.md', 'B'))
@@ -88,7 +73,7 @@ const scenarios = {
 
   /** Non-empty workspace: file_manifest, binary ignored until files_ready, crdt_state = the server's state. */
   async handshake ({ base, token, doc }) {
-    const seed = await metadata(v1url(base, { doc, token }), 'seed')
+    const seed = await connectMetadata(v1url(base, { doc, token }), 'seed')
     seed.doc().getMap('files').set('README.md', fileMeta('README.md', 'My Journal'))
     seed.doc().getMap('files').set('old.md', fileMeta('old.md', 'Old', { deleted: true }))
     await sleep(200)
@@ -108,7 +93,7 @@ const scenarios = {
     await waitFor(() => client.events.some((e) => e[0] === 'binary'), 'reply after files_ready')
     await client.waitText((t) => t.type === 'sync_complete', 'sync_complete')
     // A live change by another socket now reaches this one.
-    const other = await metadata(v1url(base, { doc, token }), 'other')
+    const other = await connectMetadata(v1url(base, { doc, token }), 'other')
     other.doc().getMap('files').set('live.md', fileMeta('live.md', 'Live'))
     await waitFor(() => client.doc().getMap('files').has('live.md'), 'client sees the live change')
     await Promise.all([client.close(), other.close()])
@@ -123,7 +108,7 @@ const scenarios = {
 
   /** With --v1-handshake off a non-empty workspace still opens with the full state. */
   async nohandshake ({ base, token, doc }) {
-    const seed = await metadata(v1url(base, { doc, token }), 'seed')
+    const seed = await connectMetadata(v1url(base, { doc, token }), 'seed')
     seed.doc().getMap('files').set('README.md', fileMeta('README.md', 'My Journal'))
     await sleep(200)
     await seed.close()
@@ -196,7 +181,7 @@ const scenarios = {
 
   /** Data written over v1 (metadata and multiplexed bodies), for a restart check with `readback`. */
   async write ({ base, token, workspace, count = 5 }) {
-    const meta = await metadata(v1url(base, { doc: workspace, token }), 'meta')
+    const meta = await connectMetadata(v1url(base, { doc: workspace, token }), 'meta')
     const bodies = await connect(v1url(base, { doc: workspace, token, multiplexed: 'true' }), 'bodies', 'multiplexed')
     for (let i = 0; i < count; i++) {
       const path = `keep/${i}.md`
@@ -211,7 +196,7 @@ const scenarios = {
   },
 
   async readback ({ base, token, workspace, count = 5 }) {
-    const meta = await metadata(v1url(base, { doc: workspace, token }), 'meta')
+    const meta = await connectMetadata(v1url(base, { doc: workspace, token }), 'meta')
     const bodies = await connect(v1url(base, { doc: workspace, token, multiplexed: 'true' }), 'bodies', 'multiplexed')
     const texts = []
     for (let i = 0; i < count; i++) {
@@ -227,7 +212,7 @@ const scenarios = {
 
   /** Share-session guests: session_joined, peer_joined/peer_left with correct counts, writes of a writable session. */
   async guests ({ base, token, workspace, session }) {
-    const host = await metadata(v1url(base, { doc: workspace, token }), 'host')
+    const host = await connectMetadata(v1url(base, { doc: workspace, token }), 'host')
     const hostBodies = await connect(v1url(base, { doc: workspace, token, multiplexed: 'true' }), 'hostBodies', 'multiplexed')
     const guest = await connect(v1url(base, { session: session.toLowerCase(), guest_id: 'visitor-1', doc: 'ignored', token: 'ignored' }), 'guest', 'metadata')
     await guest.waitSynced()
@@ -236,7 +221,7 @@ const scenarios = {
     await guest.waitText((t) => t.type === 'peer_joined', 'guest hears its own peer_joined')
     guest.doc().getMap('files').set('guest.md', fileMeta('guest.md', 'Guest'))
     await waitFor(() => host.doc().getMap('files').has('guest.md'), 'host sees the guest\'s file')
-    const second = await metadata(v1url(base, { session }), 'second') // the workspace has a file now: handshake
+    const second = await connectMetadata(v1url(base, { session }), 'second') // the workspace has a file now: handshake
     await host.waitText((t) => t.type === 'peer_joined' && t.peer_count === 3, 'second peer_joined')
     await second.close()
     await host.waitText((t) => t.type === 'peer_left', 'peer_left')
@@ -253,7 +238,7 @@ const scenarios = {
 
   /** A read-only guest writes over every kind of socket: nothing is applied, relayed or stored. */
   async readonly ({ base, token, workspace, session }) {
-    const owner = await metadata(v1url(base, { doc: workspace, token }), 'owner')
+    const owner = await connectMetadata(v1url(base, { doc: workspace, token }), 'owner')
     owner.doc().getMap('files').set('shared.md', fileMeta('shared.md', 'Shared'))
     const ownerBody = await connect(v1url(base, { doc: workspace, token, file: 'shared.md' }), 'ownerBody', 'file')
     ownerBody.sendStep1()
@@ -261,7 +246,7 @@ const scenarios = {
     ownerBody.doc().getText('body').insert(0, 'owner text')
     await sleep(200)
 
-    const guestMeta = await metadata(v1url(base, { session, guest_id: 'reader' }), 'guestMeta')
+    const guestMeta = await connectMetadata(v1url(base, { session, guest_id: 'reader' }), 'guestMeta')
     const guestFile = await connect(v1url(base, { session, file: 'shared.md' }), 'guestFile', 'file')
     guestFile.sendStep1()
     await guestFile.waitSynced()
@@ -289,7 +274,7 @@ const scenarios = {
   /** focus/unfocus on multiplexed sockets: focus_list_changed to the room, the list on connect, cleared on disconnect. */
   async focus ({ base, token, workspace }) {
     const url = v1url(base, { doc: workspace, token, multiplexed: 'true' })
-    const meta = await metadata(v1url(base, { doc: workspace, token }), 'meta')
+    const meta = await connectMetadata(v1url(base, { doc: workspace, token }), 'meta')
     const a = await connect(url, 'a', 'multiplexed')
     const b = await connect(url, 'b', 'multiplexed')
     const lists = (c) => c.texts.filter((t) => t.type === 'focus_list_changed').map((t) => t.files)
@@ -313,7 +298,7 @@ const scenarios = {
 
   /** Garbage on each kind of socket: one clear error (a JSON error text, or close 1007 where there are no texts). */
   async garbage ({ base, token, workspace }) {
-    const meta = await metadata(v1url(base, { doc: workspace, token }), 'meta')
+    const meta = await connectMetadata(v1url(base, { doc: workspace, token }), 'meta')
     meta.ws.send(Buffer.from([0, 2, 10, 1, 2, 3])) // truncated update
     meta.ws.send('not json')
     await meta.waitText((t) => t.type === 'error', 'metadata error')
@@ -336,7 +321,7 @@ const scenarios = {
     file.ws.send(Buffer.from([0, 2, 10, 1, 2, 3]))
     await waitFor(() => file.closed, 'single-file socket closed')
 
-    const check = await metadata(v1url(base, { doc: workspace, token }), 'check')
+    const check = await connectMetadata(v1url(base, { doc: workspace, token }), 'check')
     const ok = check.doc().getMap('files').has('after.md')
     await Promise.all([meta.close(), mux.close(), check.close()])
     return {

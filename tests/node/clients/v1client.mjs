@@ -67,4 +67,26 @@ export class V1Client extends YSyncClient {
   }
 }
 
+/**
+ * Connects a metadata socket and completes whichever opening the server chose: the full state at
+ * once, or the Files-Ready handshake (`file_manifest` → `files_ready` → `crdt_state`). Resolves once
+ * the workspace is synced; stops early (without throwing) if the server closes the socket.
+ */
+export async function connectMetadata (url, name) {
+  const client = await new V1Client(url, { name, kind: 'metadata' }).connect()
+  await waitFor(() => client.closed || client.events.some((e) => e[0] === 'binary' || (e[0] === 'text' && e[1].type === 'file_manifest')), `${name}: opening`)
+  if (client.texts.some((t) => t.type === 'file_manifest')) {
+    client.sendText({ type: 'files_ready' })
+    await waitFor(() => client.closed || client.texts.some((t) => t.type === 'crdt_state'), `${name}: crdt_state`)
+    const crdtState = client.texts.find((t) => t.type === 'crdt_state')
+    if (crdtState) {
+      Y.applyUpdate(client.doc(), Buffer.from(crdtState.state, 'base64'), client)
+      client.entry().synced = true
+    }
+  }
+  await waitFor(() => client.closed || client.entry().synced, `${name}: synced`)
+  if (!client.closed) client.sendStep1()
+  return client
+}
+
 export { Y, waitFor, sleep, syncMessage }

@@ -34,7 +34,7 @@ export class YSyncClient {
     this.url = url
     this.name = name
     this.headers = headers
-    this.docs = new Map() // key -> { doc, awareness, synced, frames }
+    this.docs = new Map() // key -> { doc, awareness, synced, frames, step2s }
     this.texts = []       // parsed JSON texts received, in order
     this.events = []      // ['text', json] | ['binary', key, ...] in arrival order
     this.closed = false
@@ -46,12 +46,18 @@ export class YSyncClient {
   /** `{ key, payload, event }` of a received binary frame (`event` is what `events` records). */
   decodeFrame (data) { throw new Error('decodeFrame not implemented') }
 
+  /** Opens the socket; a refused upgrade rejects with an error whose `status` is the HTTP status. */
   connect () {
     return new Promise((resolve, reject) => {
       this.ws = new WebSocket(this.url, { headers: this.headers })
       this.ws.binaryType = 'arraybuffer'
       this.ws.on('open', () => resolve(this))
       this.ws.on('error', reject)
+      this.ws.on('unexpected-response', (_request, response) => {
+        response.resume()
+        this.ws.terminate()
+        reject(Object.assign(new Error(`${this.name}: upgrade refused with HTTP ${response.statusCode}`), { status: response.statusCode }))
+      })
       this.ws.on('close', (code, reason) => { this.closed = true; this.closeCode = code; this.closeReason = String(reason) })
       this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     })
@@ -76,7 +82,10 @@ export class YSyncClient {
         const reply = encoding.createEncoder()
         encoding.writeVarUint(reply, 0)
         const syncType = syncProtocol.readSyncMessage(decoder, reply, entry.doc, this)
-        if (syncType === syncProtocol.messageYjsSyncStep2) entry.synced = true
+        if (syncType === syncProtocol.messageYjsSyncStep2) {
+          entry.synced = true
+          entry.step2s++
+        }
         if (encoding.length(reply) > 1) this.send(key, encoding.toUint8Array(reply))
       } else if (messageType === 1) {
         awarenessProtocol.applyAwarenessUpdate(entry.awareness, decoding.readVarUint8Array(decoder), this)
@@ -93,7 +102,7 @@ export class YSyncClient {
   /** Tracks a document and forwards its local updates and awareness; sends SyncStep1 unless told not to. */
   open (key, { doc = new Y.Doc(), sendStep1 = true } = {}) {
     const awareness = new awarenessProtocol.Awareness(doc)
-    const entry = { doc, awareness, synced: false, frames: 0 }
+    const entry = { doc, awareness, synced: false, frames: 0, step2s: 0 }
     this.docs.set(key, entry)
     doc.on('update', (update, origin) => {
       if (origin === this) return
@@ -114,6 +123,19 @@ export class YSyncClient {
 
   /** Sends SyncStep2 with everything (the server's state vector is not known here). */
   sendStep2 (key = '') { this.send(key, syncMessage((e) => syncProtocol.writeSyncStep2(e, this.doc(key)))) }
+
+  /**
+   * Sends SyncStep1 and waits for the server's SyncStep2 answer. The server handles a socket's frames
+   * in order, so by then everything sent before on this socket has been handled (applied and logged,
+   * or dropped). False when the socket closed first.
+   */
+  async roundTrip (key = '', timeout) {
+    const entry = this.docs.get(key)
+    const answered = entry.step2s
+    this.sendStep1(key)
+    await waitFor(() => entry.step2s > answered || this.closed, `${this.name}: ${key || 'doc'} round trip`, timeout)
+    return entry.step2s > answered
+  }
 
   doc (key = '') { return this.docs.get(key).doc }
 

@@ -19,11 +19,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Diaryx.Sync.Lite.Tests.Sync;
 
 /// <summary>
-/// Live share-session changes (what PATCH/DELETE /api/sessions/{code} will call) against the real
-/// app hosted in-process, with real /sync sockets: guests hear <c>read_only_changed</c> and lose (or
-/// regain) write access at once; <c>session_ended</c> closes their metadata socket and stops writes.
+/// Live share-session changes (what PATCH/DELETE /api/sessions/{code} call) against the real app
+/// hosted in-process, with real /sync sockets: guests hear <c>read_only_changed</c> and lose (or
+/// regain) write access at once; <c>session_ended</c> closes their sockets.
 /// </summary>
-public sealed class ShareSessionEventsTests : IAsyncLifetime
+public sealed class AccessChangesTests : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"diaryx-share-{Guid.NewGuid():N}");
     private WebApplication _app = null!;
@@ -80,7 +80,7 @@ public sealed class ShareSessionEventsTests : IAsyncLifetime
     public async Task Guests_hear_read_only_changed_and_lose_write_access_at_once()
     {
         var accounts = Service<SqliteAccountStore>();
-        var events = Service<ShareSessionEvents>();
+        var changes = Service<AccessChanges>();
         var owner = await accounts.IssueTokenAsync("owner@example.test", "tests");
         var ws = owner.DefaultWorkspaceId;
         var session = (await accounts.CreateShareSessionAsync(owner.UserId, ws, readOnly: false))!;
@@ -94,9 +94,8 @@ public sealed class ShareSessionEventsTests : IAsyncLifetime
         await mux.SendAsync(MultiplexFrame.Encode("live.md", BodyInsert("before ")));
         await WaitUntilAsync(async () => await BodyTextAsync(ws, "live.md") == "before ", "the guest's first write");
 
-        // The owner makes the session read-only (the HTTP PATCH stores it, then calls this).
-        Assert.True(await accounts.SetShareSessionReadOnlyAsync(session.Code, true));
-        await events.ReadOnlyChangedAsync(session with { ReadOnly = true }, true);
+        // The owner makes the session read-only (what the HTTP PATCH calls).
+        Assert.True(await changes.SetShareSessionReadOnlyAsync(session, true));
         Assert.True((await meta.NextTextAsync("read_only_changed")).GetProperty("read_only").GetBoolean());
         Assert.True((await mux.NextTextAsync("read_only_changed")).GetProperty("read_only").GetBoolean());
 
@@ -113,21 +112,18 @@ public sealed class ShareSessionEventsTests : IAsyncLifetime
         Assert.Empty(await Service<DocumentHub>().ReadAsync($"workspace:{ws}", doc => doc.GetMap("files").Keys.ToList()));
 
         // And back: writable again at once.
-        Assert.True(await accounts.SetShareSessionReadOnlyAsync(session.Code, false));
-        await events.ReadOnlyChangedAsync(session, false);
+        Assert.True(await changes.SetShareSessionReadOnlyAsync(session, false));
         Assert.False((await mux.NextTextAsync("read_only_changed")).GetProperty("read_only").GetBoolean());
         await mux.SendAsync(MultiplexFrame.Encode("new.md", BodyInsert("again ")));
         await WaitUntilAsync(async () => await BodyTextAsync(ws, "new.md") == "again ", "a write after read-only was lifted");
 
-        // Ended: everyone hears it, the guest's metadata socket is closed, writes stop.
-        Assert.True(await accounts.DeleteShareSessionAsync(session.Code));
-        await events.EndedAsync(session);
+        // Ended: everyone hears it, then the guest's sockets are closed.
+        Assert.True(await changes.EndShareSessionAsync(session));
+        Assert.False(await changes.EndShareSessionAsync(session));
         await meta.NextTextAsync("session_ended");
         await mux.NextTextAsync("session_ended");
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await meta.ClosedAsync());
-        await mux.SendAsync(MultiplexFrame.Encode("new.md", BodyInsert("ended ")));
-        await mux.SendAsync(MultiplexFrame.Encode("other.md", BodyInsert("ended ")));
-        Assert.StartsWith("access denied", (await mux.NextTextAsync("error")).GetProperty("message").GetString());
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await mux.ClosedAsync());
         Assert.Equal("again ", await BodyTextAsync(ws, "new.md"));
     }
 
