@@ -43,8 +43,6 @@ public sealed class WebSocketChannel
         }
     }
 
-    public string? AbortReason { get; private set; }
-
     private long _queuedBytes;
 
     public bool TrySendBinary(byte[] data) => TryQueue(WebSocketMessageType.Binary, data);
@@ -67,10 +65,9 @@ public sealed class WebSocketChannel
     /// <summary>Accepts no more messages; the send loop ends once it has sent what is queued (then close politely).</summary>
     public void CompleteSending() => _outgoing.Writer.TryComplete();
 
-    /// <summary>Drops the connection at once (a peer that cannot keep up, or a protocol violation).</summary>
-    public void Abort(string reason)
+    /// <summary>Drops the connection at once (a peer that cannot keep up, or a protocol violation; the caller logs why).</summary>
+    public void Abort()
     {
-        AbortReason ??= reason;
         _outgoing.Writer.TryComplete();
         _aborted.Cancel();
         _socket.Abort();
@@ -177,7 +174,7 @@ public sealed class WebSocketChannel
         if (_socket.State != WebSocketState.Open) return;
         await CloseAsync(status, description);
         await Task.WhenAny(_receiveEnded.Task, Task.Delay(CloseGracePeriod));
-        if (!_receiveEnded.Task.IsCompleted) Abort(description);
+        if (!_receiveEnded.Task.IsCompleted) Abort();
     }
 
     /// <summary>Stops sending and closes the socket politely if it is still open.</summary>

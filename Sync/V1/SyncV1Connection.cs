@@ -217,7 +217,7 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
     void IDocumentPeer.Abort(string reason)
     {
         SyncLog.Aborted(Logger, reason);
-        Channel.Abort(reason);
+        Channel.Abort();
     }
 
     void IDocumentPeer.DocumentClosed(string docId) => OnDocumentClosed(docId);
@@ -227,6 +227,6 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
     {
         if (_closing) return; // already closing (its access was revoked, say): let it finish cleanly
         Close(WebSocketCloseStatus.InternalServerError, "document closed by the server");
-        Channel.Abort("document closed by the server");
+        Channel.Abort();
     }
 }

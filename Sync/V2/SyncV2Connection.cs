@@ -279,7 +279,7 @@ public sealed class SyncV2Connection(
     void IDocumentPeer.Abort(string reason)
     {
         SyncLog.Aborted(logger, reason);
-        _channel.Abort(reason);
+        _channel.Abort();
     }
 
     void IDocumentPeer.DocumentClosed(string docId)
