@@ -1,11 +1,8 @@
 using Diaryx.Sync.Lite.Access;
 using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
+using Diaryx.Sync.Lite.Tests.Infrastructure;
 using Diaryx.Sync.Lite.Sync;
-using Diaryx.Sync.Lite.Tests.Storage;
-using Diaryx.Sync.Lite.Yjs;
-using Diaryx.Sync.Lite.Yjs.Protocols;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Diaryx.Sync.Lite.Tests.Access;
 
@@ -32,39 +29,24 @@ public sealed class JoinRaceTests : IAsyncLifetime
         }
     }
 
-    private readonly StorageTestDirectory _dir = new();
-    private SqliteDatabase _database = null!;
-    private SqliteDocumentStore _store = null!;
+    private readonly SqliteHub _sqlite = new();
     private SqliteAccountStore _accounts = null!;
-    private DocumentHub _hub = null!;
     private AccessPolicy _access = null!;
     private AccessChanges _changes = null!;
 
+    private DocumentHub Hub => _sqlite.Hub;
+
     public Task InitializeAsync()
     {
-        _database = new SqliteDatabase(_dir.DbPath);
-        _store = new SqliteDocumentStore(_database);
-        _accounts = new SqliteAccountStore(_database);
-        _hub = new DocumentHub(_store, new HubOptions { IdleUnload = TimeSpan.Zero }, NullLogger<DocumentHub>.Instance);
+        _accounts = new SqliteAccountStore(_sqlite.Database);
         _access = new AccessPolicy(_accounts);
-        _changes = new AccessChanges(_hub, _access, _accounts);
+        _changes = new AccessChanges(Hub, _access, _accounts);
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _hub.DisposeAsync();
-        await _store.DisposeAsync();
-        _database.Dispose();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _sqlite.DisposeAsync();
 
-    private static byte[] Insert(string text)
-    {
-        var doc = new YDoc();
-        doc.GetText("body").Insert(0, text);
-        return Messages.Update(doc.EncodeStateAsUpdate());
-    }
+    private static byte[] Insert(string text) => SqliteHub.Insert(text);
 
     /// <summary>
     /// Authorises <paramref name="credentials"/> for <paramref name="document"/> and joins <paramref name="peer"/>
@@ -79,7 +61,7 @@ public sealed class JoinRaceTests : IAsyncLifetime
         {
             started = change();
             Assert.False(started.IsCompleted); // a change waits for a join in progress
-            return await _hub.JoinAsync(granted.Document.ToString(), peer, granted.Author, granted.ReadOnly);
+            return await Hub.JoinAsync(granted.Document.ToString(), peer, granted.Author, granted.ReadOnly);
         });
         return (grant, started!);
     }
@@ -98,9 +80,9 @@ public sealed class JoinRaceTests : IAsyncLifetime
         Assert.True(await patch);
 
         // ...yet joined as read-only: the guest's write is dropped.
-        await _hub.HandleAsync(document.ToString(), guest, Insert("guest write"));
-        Assert.Equal(1, _hub.Metrics.RejectedReadOnly);
-        Assert.Equal("", await _hub.ReadAsync(document.ToString(), doc => doc.GetText("body").ToString()));
+        await Hub.HandleAsync(document.ToString(), guest, Insert("guest write"));
+        Assert.Equal(1, Hub.Metrics.RejectedReadOnly);
+        Assert.Equal("", await Hub.ReadAsync(document.ToString(), doc => doc.GetText("body").ToString()));
     }
 
     [Fact]
@@ -120,7 +102,7 @@ public sealed class JoinRaceTests : IAsyncLifetime
 
         // The revocation reached the new peer: its connection is told to close, and its write is dropped meanwhile.
         Assert.True(Assert.Single(revoked).Matches(grant.Author));
-        await _hub.HandleAsync(document.ToString(), peer, Insert("phone write"));
-        Assert.Equal("", await _hub.ReadAsync(document.ToString(), doc => doc.GetText("body").ToString()));
+        await Hub.HandleAsync(document.ToString(), peer, Insert("phone write"));
+        Assert.Equal("", await Hub.ReadAsync(document.ToString(), doc => doc.GetText("body").ToString()));
     }
 }

@@ -1,9 +1,6 @@
 using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
-using Diaryx.Sync.Lite.Tests.Storage;
-using Diaryx.Sync.Lite.Yjs;
-using Diaryx.Sync.Lite.Yjs.Protocols;
-using Microsoft.Extensions.Logging.Abstractions;
+using Diaryx.Sync.Lite.Tests.Infrastructure;
 
 namespace Diaryx.Sync.Lite.Tests.Http;
 
@@ -26,53 +23,35 @@ public sealed class HubConnectionControlTests : IAsyncLifetime
         public void DocumentClosed(string docId) => Closed.Add(docId);
     }
 
-    private readonly StorageTestDirectory _dir = new();
-    private SqliteDatabase _database = null!;
-    private SqliteDocumentStore _store = null!;
-    private DocumentHub _hub = null!;
+    private readonly SqliteHub _sqlite = new();
+    private DocumentHub Hub => _sqlite.Hub;
+    private SqliteDocumentStore Store => _sqlite.Store;
 
-    public Task InitializeAsync()
-    {
-        _database = new SqliteDatabase(_dir.DbPath);
-        _store = new SqliteDocumentStore(_database);
-        _hub = new DocumentHub(_store, new HubOptions { IdleUnload = TimeSpan.Zero }, NullLogger<DocumentHub>.Instance);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _hub.DisposeAsync();
-        await _store.DisposeAsync();
-        _database.Dispose();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _sqlite.DisposeAsync();
 
-    private static byte[] Insert(string text)
-    {
-        var doc = new YDoc();
-        doc.GetText("body").Insert(0, text);
-        return Messages.Update(doc.EncodeStateAsUpdate());
-    }
+    private static byte[] Insert(string text) => SqliteHub.Insert(text);
 
     [Fact]
     public async Task Closed_documents_are_dropped_unsaved_and_their_peers_told()
     {
         var author = new UpdateAuthor("alice", "laptop", null);
         var (peer, other) = (new Peer(), new Peer());
-        await _hub.JoinAsync("body:w1/a.md", peer, author, readOnly: false);
-        await _hub.JoinAsync("body:w2/a.md", other, author, readOnly: false);
-        await _hub.HandleAsync("body:w1/a.md", peer, Insert("gone soon"));
-        await _hub.HandleAsync("body:w2/a.md", other, Insert("stays"));
+        await Hub.JoinAsync("body:w1/a.md", peer, author, readOnly: false);
+        await Hub.JoinAsync("body:w2/a.md", other, author, readOnly: false);
+        await Hub.HandleAsync("body:w1/a.md", peer, Insert("gone soon"));
+        await Hub.HandleAsync("body:w2/a.md", other, Insert("stays"));
 
-        Assert.Equal(1, await _hub.CloseDocumentsAsync(id => id.StartsWith("body:w1/", StringComparison.Ordinal)));
+        Assert.Equal(1, await Hub.CloseDocumentsAsync(id => id.StartsWith("body:w1/", StringComparison.Ordinal)));
         Assert.Equal(["body:w1/a.md"], peer.Closed);
         Assert.Empty(other.Closed);
-        Assert.Equal(1, _hub.LoadedCount);
+        Assert.Equal(1, Hub.LoadedCount);
 
         // The closed copy is not joined any more: its peer's frames are refused, nothing is written.
-        await _store.DeleteAsync("body:w1/a.md");
-        await Assert.ThrowsAsync<DocumentUnavailableException>(() => _hub.HandleAsync("body:w1/a.md", peer, Insert("late")));
-        Assert.Equal("", await _hub.ReadAsync("body:w1/a.md", doc => doc.GetText("body").ToString()));
-        Assert.Equal("stays", await _hub.ReadAsync("body:w2/a.md", doc => doc.GetText("body").ToString()));
+        await Store.DeleteAsync("body:w1/a.md");
+        await Assert.ThrowsAsync<DocumentUnavailableException>(() => Hub.HandleAsync("body:w1/a.md", peer, Insert("late")));
+        Assert.Equal("", await Hub.ReadAsync("body:w1/a.md", doc => doc.GetText("body").ToString()));
+        Assert.Equal("stays", await Hub.ReadAsync("body:w2/a.md", doc => doc.GetText("body").ToString()));
     }
 }
