@@ -290,6 +290,10 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
         return loaded;
     }
 
+    /// <summary>Awareness clients remembered across loaded documents (read without the gates: a gauge, not an exact count).</summary>
+    public int AwarenessClientCount => _documents.Values.Sum(lazy =>
+        lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result.Awareness.KnownClientCount : 0);
+
     /// <summary>Loaded documents with at least one peer.</summary>
     public int ActiveCount => _documents.Values.Count(lazy =>
         lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.PeerCount > 0);

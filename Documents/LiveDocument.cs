@@ -179,7 +179,7 @@ public sealed class LiveDocument
         var excess = change.Added.Skip(_hub.Options.MaxAwarenessClientsPerPeer - subscription.AwarenessClients.Count).ToList();
         if (excess.Count > 0)
         {
-            Awareness.RemoveStates(excess);
+            Awareness.Discard(excess); // not even their clocks stay: a flood of fresh ids costs no memory
             change = change with { Added = [.. change.Added.Except(excess)] };
         }
         subscription.AwarenessClients.UnionWith(change.Added);

@@ -28,6 +28,7 @@ internal static class MetricsEndpoints
         Metric(text, "diaryx_documents_loaded", "gauge", "Documents held in memory.", hub.LoadedCount);
         Metric(text, "diaryx_documents_active", "gauge", "Loaded documents with at least one connected peer.", hub.ActiveCount);
         Metric(text, "diaryx_workspaces", "gauge", "Workspaces of all accounts.", await accounts.CountWorkspacesAsync());
+        Metric(text, "diaryx_awareness_clients", "gauge", "Awareness clients remembered by loaded documents (bounded per peer).", hub.AwarenessClientCount);
         Metric(text, "diaryx_updates_applied_total", "counter", "Updates from peers applied to live documents.", hubMetrics.UpdatesApplied);
         Metric(text, "diaryx_update_bytes_total", "counter", "Bytes of the updates applied.", hubMetrics.UpdateBytes);
         Metric(text, "diaryx_messages_relayed_total", "counter", "Sync and awareness messages relayed to peers.", hubMetrics.MessagesRelayed);

@@ -105,6 +105,20 @@ public sealed class Awareness(long clientId, TimeProvider? time = null)
         return writer.ToArray();
     }
 
+    /// <summary>Clients whose clock is remembered (with a state, or removed less than <see cref="OutdatedTimeout"/> ago).</summary>
+    public int KnownClientCount => _meta.Count;
+
+    /// <summary>Forgets clients as if their update had never come (state and clock): for new clients a receiver refuses.</summary>
+    public void Discard(IEnumerable<long> clients)
+    {
+        foreach (var client in clients)
+        {
+            if (client == ClientId) continue;
+            _states.Remove(client);
+            _meta.Remove(client);
+        }
+    }
+
     /// <summary>Removes the given clients' states (e.g. those a closed connection owned).</summary>
     public AwarenessChange RemoveStates(IEnumerable<long> clients)
     {

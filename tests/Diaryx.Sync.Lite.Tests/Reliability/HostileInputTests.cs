@@ -40,6 +40,34 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_awareness_flood_of_ever_new_clients_keeps_memory_bounded()
+    {
+        await using var server = await StartAsync();
+        var user = await server.NewUserAsync();
+        using var http = server.Process.CreateClient();
+        object Churn(int rounds, int firstId) => new { v2url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId, rounds, perRound = 1000, firstId };
+
+        var warmUp = await ReliabilityScenarios.RunAsync("awarenessChurn", Churn(rounds: 20, firstId: 1_000_000));
+        var rssAfterWarmUp = ResidentBytes(server.Process.ProcessId);
+        var flood = await ReliabilityScenarios.RunAsync("awarenessChurn", Churn(rounds: 300, firstId: 2_000_000));
+        var rssAfterFlood = ResidentBytes(server.Process.ProcessId);
+
+        // 300,000 made-up clients: a connection may bring 16 to a document (this one has no state of its own), nothing else stays.
+        Assert.Equal(16, warmUp.GetProperty("flood").GetInt32());
+        Assert.Equal(16, flood.GetProperty("flood").GetInt32());
+        var metrics = await http.GetStringAsync("metrics");
+        var remembered = long.Parse(metrics.Split('\n').Single(l => l.StartsWith("diaryx_awareness_clients ", StringComparison.Ordinal)).Split(' ')[1]);
+        Assert.InRange(remembered, 0, 4 * 16);
+        output.WriteLine($"RSS {rssAfterWarmUp >> 20} MB after 20,000 flood clients, {rssAfterFlood >> 20} MB after 300,000 more");
+        Assert.InRange(rssAfterFlood - rssAfterWarmUp, long.MinValue, 32L << 20);
+        Assert.False(server.Process.HasExited);
+    }
+
+    /// <summary>VmRSS of a process, in bytes.</summary>
+    private static long ResidentBytes(int pid) =>
+        long.Parse(File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
+    [Fact]
     public async Task Malformed_frames_over_sync_are_dropped_with_an_error_or_close_1007_and_corrupt_nothing()
     {
         await using var server = await StartAsync();

@@ -495,6 +495,34 @@ const scenarios = {
     return { watcherDuringFault, recovered: 'before;during;', errors }
   },
 
+  /**
+   * An awareness flood of ever new client ids (`rounds` updates naming `perRound` fresh clients each)
+   * next to an honest client on one document. Returns how many flood states the honest client holds
+   * once the server has handled every update (a SyncStep1 round trip after the last one).
+   */
+  async awarenessChurn ({ v2url, token, workspace, rounds, perRound, firstId }) {
+    const id = `body:${workspace}/hostile/churn.md`
+    const a = await new V2Client(withToken(v2url, token), { name: 'flooder' }).connect()
+    const b = await new V2Client(withToken(v2url, token), { name: 'honest' }).connect()
+    a.open(id)
+    const entryB = b.open(id)
+    await a.waitSynced(id)
+    await b.waitSynced(id)
+    for (let round = 0; round < rounds; round++) {
+      const fake = new awarenessProtocol.Awareness(new Y.Doc())
+      const ids = [...Array(perRound)].map((_, i) => firstId + round * perRound + i)
+      for (const clientId of ids) {
+        fake.states.set(clientId, { flood: clientId, name: 'x'.repeat(40) })
+        fake.meta.set(clientId, { clock: 1, lastUpdated: Date.now() })
+      }
+      a.send(id, Buffer.from([1, ...varBytes(awarenessProtocol.encodeAwarenessUpdate(fake, ids))]))
+    }
+    await a.roundTrip(id)
+    const flood = [...entryB.awareness.getStates().values()].filter((s) => s.flood !== undefined).length
+    await Promise.all([a.close(), b.close()])
+    return { flood }
+  },
+
   /** The body text of one document, as a fresh /sync2 reader sees it. */
   async readText ({ v2url, token, id }) {
     const c = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
