@@ -96,7 +96,7 @@ public sealed class LiveDocument
         }
         if (text != null || messages.Count > 0)
         {
-            WhenStored(() =>
+            AfterStored(() =>
             {
                 if (text != null && !peer.TrySendText(text)) peer.Abort("send queue full");
                 foreach (var message in messages) Send(subscription, message);
@@ -169,7 +169,7 @@ public sealed class LiveDocument
     {
         var answer = Messages.SyncStep2(Doc.EncodeStateAsUpdate(stateVector));
         if (subscription.Options.AnswerStep1WithStep1) answer = [.. answer, .. Messages.SyncStep1(Doc.EncodeStateVector())];
-        WhenStored(() => Send(subscription, answer));
+        AfterStored(() => Send(subscription, answer));
     }
 
     /// <summary>Applies an awareness update, keeping at most <see cref="HubOptions.MaxAwarenessClientsPerPeer"/> clients per peer.</summary>
@@ -257,7 +257,7 @@ public sealed class LiveDocument
     }
 
     /// <summary>Runs <paramref name="deliver"/> (under the gate) once every change accepted so far is stored.</summary>
-    private void WhenStored(Action deliver)
+    private void AfterStored(Action deliver)
     {
         if (_deliveries.Count == 0) deliver();
         else Enqueue(new Delivery(Task.CompletedTask, 0, deliver));

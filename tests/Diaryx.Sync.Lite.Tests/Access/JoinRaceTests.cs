@@ -46,8 +46,6 @@ public sealed class JoinRaceTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _sqlite.DisposeAsync();
 
-    private static byte[] Insert(string text) => SqliteHub.Insert(text);
-
     /// <summary>
     /// Authorises <paramref name="credentials"/> for <paramref name="document"/> and joins <paramref name="peer"/>
     /// with the grant, starting <paramref name="change"/> after the authorisation and before the join.
@@ -80,7 +78,7 @@ public sealed class JoinRaceTests : IAsyncLifetime
         Assert.True(await patch);
 
         // ...yet joined as read-only: the guest's write is dropped.
-        await Hub.HandleAsync(document.ToString(), guest, Insert("guest write"));
+        await Hub.HandleAsync(document.ToString(), guest, BodyUpdates.Insert("guest write"));
         Assert.Equal(1, Hub.Metrics.RejectedReadOnly);
         Assert.Equal("", await Hub.ReadAsync(document.ToString(), doc => doc.GetText("body").ToString()));
     }
@@ -102,7 +100,7 @@ public sealed class JoinRaceTests : IAsyncLifetime
 
         // The revocation reached the new peer: its connection is told to close, and its write is dropped meanwhile.
         Assert.True(Assert.Single(revoked).Matches(grant.Author));
-        await Hub.HandleAsync(document.ToString(), peer, Insert("phone write"));
+        await Hub.HandleAsync(document.ToString(), peer, BodyUpdates.Insert("phone write"));
         Assert.Equal("", await Hub.ReadAsync(document.ToString(), doc => doc.GetText("body").ToString()));
     }
 }

@@ -31,8 +31,6 @@ public sealed class HubConnectionControlTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _sqlite.DisposeAsync();
 
-    private static byte[] Insert(string text) => SqliteHub.Insert(text);
-
     [Fact]
     public async Task Closed_documents_are_dropped_unsaved_and_their_peers_told()
     {
@@ -40,8 +38,8 @@ public sealed class HubConnectionControlTests : IAsyncLifetime
         var (peer, other) = (new Peer(), new Peer());
         await Hub.JoinAsync("body:w1/a.md", peer, author, readOnly: false);
         await Hub.JoinAsync("body:w2/a.md", other, author, readOnly: false);
-        await Hub.HandleAsync("body:w1/a.md", peer, Insert("gone soon"));
-        await Hub.HandleAsync("body:w2/a.md", other, Insert("stays"));
+        await Hub.HandleAsync("body:w1/a.md", peer, BodyUpdates.Insert("gone soon"));
+        await Hub.HandleAsync("body:w2/a.md", other, BodyUpdates.Insert("stays"));
 
         Assert.Equal(1, await Hub.CloseDocumentsAsync(id => id.StartsWith("body:w1/", StringComparison.Ordinal)));
         Assert.Equal(["body:w1/a.md"], peer.Closed);
@@ -50,7 +48,7 @@ public sealed class HubConnectionControlTests : IAsyncLifetime
 
         // The closed copy is not joined any more: its peer's frames are refused, nothing is written.
         await Store.DeleteAsync("body:w1/a.md");
-        await Assert.ThrowsAsync<DocumentUnavailableException>(() => Hub.HandleAsync("body:w1/a.md", peer, Insert("late")));
+        await Assert.ThrowsAsync<DocumentUnavailableException>(() => Hub.HandleAsync("body:w1/a.md", peer, BodyUpdates.Insert("late")));
         Assert.Equal("", await Hub.ReadAsync("body:w1/a.md", doc => doc.GetText("body").ToString()));
         Assert.Equal("stays", await Hub.ReadAsync("body:w2/a.md", doc => doc.GetText("body").ToString()));
     }

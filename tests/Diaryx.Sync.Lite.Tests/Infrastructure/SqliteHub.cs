@@ -1,8 +1,6 @@
 using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
 using Diaryx.Sync.Lite.Tests.Storage;
-using Diaryx.Sync.Lite.Yjs;
-using Diaryx.Sync.Lite.Yjs.Protocols;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Diaryx.Sync.Lite.Tests.Infrastructure;
@@ -22,14 +20,6 @@ internal sealed class SqliteHub : IAsyncDisposable
     public SqliteDatabase Database { get; }
     public SqliteDocumentStore Store { get; }
     public DocumentHub Hub { get; }
-
-    /// <summary>A y-sync update message from a fresh client that typed <paramref name="text"/>.</summary>
-    public static byte[] Insert(string text)
-    {
-        var doc = new YDoc();
-        doc.GetText("body").Insert(0, text);
-        return Messages.Update(doc.EncodeStateAsUpdate());
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -10,6 +10,7 @@ using Diaryx.Sync.Lite.Storage;
 using Diaryx.Sync.Lite.Sync;
 using Diaryx.Sync.Lite.Sync.V1;
 using Diaryx.Sync.Lite.Tests.Cli;
+using Diaryx.Sync.Lite.Tests.Infrastructure;
 using Diaryx.Sync.Lite.Yjs;
 using Diaryx.Sync.Lite.Yjs.Lib0;
 using Diaryx.Sync.Lite.Yjs.Protocols;
@@ -68,14 +69,6 @@ public sealed class AccessChangesTests : IAsyncLifetime
     private Task<string> BodyTextAsync(string workspaceId, string path) =>
         Service<DocumentHub>().ReadAsync($"body:{workspaceId}/{path}", doc => doc.GetText("body").ToString());
 
-    /// <summary>A body update that inserts <paramref name="text"/> (a fresh client each time).</summary>
-    private static byte[] BodyInsert(string text)
-    {
-        var doc = new YDoc();
-        doc.GetText("body").Insert(0, text);
-        return Messages.Update(doc.EncodeStateAsUpdate());
-    }
-
     [Fact]
     public async Task Guests_hear_read_only_changed_and_lose_write_access_at_once()
     {
@@ -91,7 +84,7 @@ public sealed class AccessChangesTests : IAsyncLifetime
         await using var mux = await RawSocket.ConnectAsync(_port, $"session={session.Code}&multiplexed=true");
 
         // Writable: a body change is applied.
-        await mux.SendAsync(MultiplexFrame.Encode("live.md", BodyInsert("before ")));
+        await mux.SendAsync(MultiplexFrame.Encode("live.md", BodyUpdates.Insert("before ")));
         await WaitUntilAsync(async () => await BodyTextAsync(ws, "live.md") == "before ", "the guest's first write");
 
         // The owner makes the session read-only (what the HTTP PATCH calls).
@@ -101,8 +94,8 @@ public sealed class AccessChangesTests : IAsyncLifetime
 
         // Writes on documents already open, and on one opened afterwards, are dropped.
         var rejectedBefore = Service<DocumentHub>().Metrics.RejectedReadOnly;
-        await mux.SendAsync(MultiplexFrame.Encode("live.md", BodyInsert("after ")));
-        await mux.SendAsync(MultiplexFrame.Encode("new.md", BodyInsert("new ")));
+        await mux.SendAsync(MultiplexFrame.Encode("live.md", BodyUpdates.Insert("after ")));
+        await mux.SendAsync(MultiplexFrame.Encode("new.md", BodyUpdates.Insert("new ")));
         var files = new YDoc();
         files.GetMap("files").Set("guest.md", new AnyString("{}"));
         await meta.SendAsync(Messages.Update(files.EncodeStateAsUpdate()));
@@ -114,7 +107,7 @@ public sealed class AccessChangesTests : IAsyncLifetime
         // And back: writable again at once.
         Assert.True(await changes.SetShareSessionReadOnlyAsync(session, false));
         Assert.False((await mux.NextTextAsync("read_only_changed")).GetProperty("read_only").GetBoolean());
-        await mux.SendAsync(MultiplexFrame.Encode("new.md", BodyInsert("again ")));
+        await mux.SendAsync(MultiplexFrame.Encode("new.md", BodyUpdates.Insert("again ")));
         await WaitUntilAsync(async () => await BodyTextAsync(ws, "new.md") == "again ", "a write after read-only was lifted");
 
         // Ended: everyone hears it, then the guest's sockets are closed.

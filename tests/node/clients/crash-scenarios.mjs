@@ -23,6 +23,13 @@ import { args, runScenario } from './scenario-cli.mjs'
 
 
 const withToken = (url, token) => `${url}?token=${encodeURIComponent(token)}`
+/** A /sync2 client that has opened document `id` and holds what the server has of it. */
+const syncedClient = async (v2url, token, id, name) => {
+  const client = await new V2Client(withToken(v2url, token), { name }).connect()
+  client.open(id)
+  await client.waitSynced(id)
+  return client
+}
 const path = (i) => `crash/d${i}.md`
 const body = (workspace, i) => `body:${workspace}/${path(i)}`
 const tokensOf = (text) => text.split(';').filter((t) => t.length > 0)
@@ -164,20 +171,13 @@ const scenarios = {
   /** A message over the frame limit closes that socket with 1009; the other socket and the document are unaffected. */
   async frameLimit ({ v2url, token, workspace, limit }) {
     const id = `body:${workspace}/limits/frame.md`
-    const a = await new V2Client(withToken(v2url, token), { name: 'a' }).connect()
-    const b = await new V2Client(withToken(v2url, token), { name: 'b' }).connect()
-    a.open(id)
-    b.open(id)
-    await a.waitSynced(id)
-    await b.waitSynced(id)
+    const [a, b] = await Promise.all([syncedClient(v2url, token, id, 'a'), syncedClient(v2url, token, id, 'b')])
     a.doc(id).getText('body').insert(0, 'before;')
     await waitFor(() => b.doc(id).getText('body').toString() === 'before;', 'b sees a\'s edit')
     a.send(id, Buffer.alloc(limit + 1, 7))
     await waitFor(() => a.closed, 'a closed for its oversized frame')
     b.doc(id).getText('body').insert(7, 'after;')
-    const fresh = await new V2Client(withToken(v2url, token), { name: 'fresh' }).connect()
-    fresh.open(id)
-    await fresh.waitSynced(id)
+    const fresh = await syncedClient(v2url, token, id, 'fresh')
     await waitFor(() => fresh.doc(id).getText('body').toString() === 'before;after;', 'fresh sees both edits')
     const result = { closeCode: a.closeCode, closeReason: a.closeReason, bOpen: !b.closed, text: fresh.doc(id).getText('body').toString() }
     await Promise.all([b.close(), fresh.close()])
@@ -233,9 +233,7 @@ const scenarios = {
    */
   async silentPeer ({ v2url, token, workspace }) {
     const id = `body:${workspace}/limits/silent.md`
-    const healthy = await new V2Client(withToken(v2url, token), { name: 'healthy' }).connect()
-    healthy.open(id)
-    await healthy.waitSynced(id)
+    const healthy = await syncedClient(v2url, token, id, 'healthy')
     const silent = await RawWebSocket.connect(withToken(v2url, token))
     silent.sendUpgradeRequest()
     await waitFor(() => silent.status !== null, 'the silent peer\'s upgrade response')
@@ -349,12 +347,8 @@ const scenarios = {
   async hostileV2 ({ v2url, token, workspace, seed = 1 }) {
     const random = prng(seed)
     const id = `body:${workspace}/hostile/v2.md`
-    const a = await new V2Client(withToken(v2url, token), { name: 'attacker' }).connect()
-    const b = await new V2Client(withToken(v2url, token), { name: 'honest' }).connect()
-    const entryA = a.open(id)
-    const entryB = b.open(id)
-    await a.waitSynced(id)
-    await b.waitSynced(id)
+    const [a, b] = await Promise.all([syncedClient(v2url, token, id, 'attacker'), syncedClient(v2url, token, id, 'honest')])
+    const [entryA, entryB] = [a.entry(id), b.entry(id)]
     a.doc(id).getText('body').insert(0, 'good;')
     await waitFor(() => b.doc(id).getText('body').toString() === 'good;', 'b sees the good edit')
 
@@ -389,9 +383,7 @@ const scenarios = {
     const attackerOpen = !a.closed
     await a.close()
     await waitFor(() => states().every((s) => s.flood === undefined && s.n === undefined), 'the attacker\'s awareness removed when it leaves', 20000)
-    const c = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
-    c.open(id)
-    await c.waitSynced(id)
+    const c = await syncedClient(v2url, token, id, 'reader')
     await waitFor(() => c.doc(id).getText('body').toString() === b.doc(id).getText('body').toString() && b.doc(id).getText('body').toString().includes('after;'), 'the reader and b agree')
     const result = { sent: payloads.length, errors, attackerOpen, honestOpen: !b.closed, text: c.doc(id).getText('body').toString() }
     await Promise.all([b.close(), c.close()])
@@ -441,9 +433,7 @@ const scenarios = {
 
     b.sendStep1(id)
     b.doc(id).getText('body').insert(b.doc(id).getText('body').length, 'after;')
-    const c = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
-    c.open(id)
-    await c.waitSynced(id)
+    const c = await syncedClient(v2url, token, id, 'reader')
     await waitFor(() => c.doc(id).getText('body').toString() === b.doc(id).getText('body').toString() && c.doc(id).getText('body').toString().includes('after;'), 'the reader and b agree')
     const result = {
       errors: m.texts.filter((t) => t.type === 'error').map((t) => t.message),
@@ -470,12 +460,7 @@ const scenarios = {
     }
     const id = `body:${workspace}/fault/doc.md`
     const text = (client) => client.doc(id).getText('body').toString()
-    const a = await new V2Client(withToken(v2url, token), { name: 'writer' }).connect()
-    const b = await new V2Client(withToken(v2url, token), { name: 'watcher' }).connect()
-    a.open(id)
-    b.open(id)
-    await a.waitSynced(id)
-    await b.waitSynced(id)
+    const [a, b] = await Promise.all([syncedClient(v2url, token, id, 'writer'), syncedClient(v2url, token, id, 'watcher')])
     a.doc(id).getText('body').insert(0, 'before;')
     await waitFor(() => text(b) === 'before;', 'b sees the change made before the fault')
 
@@ -502,12 +487,7 @@ const scenarios = {
    */
   async awarenessChurn ({ v2url, token, workspace, rounds, perRound, firstId }) {
     const id = `body:${workspace}/hostile/churn.md`
-    const a = await new V2Client(withToken(v2url, token), { name: 'flooder' }).connect()
-    const b = await new V2Client(withToken(v2url, token), { name: 'honest' }).connect()
-    a.open(id)
-    const entryB = b.open(id)
-    await a.waitSynced(id)
-    await b.waitSynced(id)
+    const [a, b] = await Promise.all([syncedClient(v2url, token, id, 'flooder'), syncedClient(v2url, token, id, 'honest')])
     for (let round = 0; round < rounds; round++) {
       const fake = new awarenessProtocol.Awareness(new Y.Doc())
       const ids = [...Array(perRound)].map((_, i) => firstId + round * perRound + i)
@@ -518,16 +498,14 @@ const scenarios = {
       a.send(id, Buffer.from([1, ...varBytes(awarenessProtocol.encodeAwarenessUpdate(fake, ids))]))
     }
     await a.roundTrip(id)
-    const flood = [...entryB.awareness.getStates().values()].filter((s) => s.flood !== undefined).length
+    const flood = [...b.entry(id).awareness.getStates().values()].filter((s) => s.flood !== undefined).length
     await Promise.all([a.close(), b.close()])
     return { flood }
   },
 
   /** The body text of one document, as a fresh /sync2 reader sees it. */
   async readText ({ v2url, token, id }) {
-    const c = await new V2Client(withToken(v2url, token), { name: 'reader' }).connect()
-    c.open(id)
-    await c.waitSynced(id)
+    const c = await syncedClient(v2url, token, id, 'reader')
     const text = c.doc(id).getText('body').toString()
     await c.close()
     return { text }
