@@ -268,23 +268,13 @@ public sealed class SqliteAccountStore : IAccountStore
 
     /// <summary>The user's devices, most recently seen first.</summary>
     public Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync(string userId, CancellationToken cancellationToken = default) =>
-        Run(cancellationToken, connection =>
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, name, last_seen_at FROM devices WHERE user_id = $user_id ORDER BY last_seen_at DESC, id;";
-            command.Parameters.AddWithValue("$user_id", userId);
-            using var reader = command.ExecuteReader();
-            var devices = new List<DeviceInfo>();
-            while (reader.Read())
-            {
-                devices.Add(new DeviceInfo(
-                    reader.GetString(0),
-                    reader.IsDBNull(1) ? null : reader.GetString(1),
-                    DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2))));
-            }
-
-            return (IReadOnlyList<DeviceInfo>)devices;
-        });
+        Run(cancellationToken, connection => (IReadOnlyList<DeviceInfo>)ReadRows(connection, null,
+            "SELECT id, name, last_seen_at FROM devices WHERE user_id = $user_id ORDER BY last_seen_at DESC, id;",
+            reader => new DeviceInfo(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2))),
+            ("$user_id", userId)));
 
     /// <summary>Deletes one of the user's devices (and, by cascade, its sessions). False if the user has no such device.</summary>
     public Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken cancellationToken = default) =>
@@ -294,20 +284,10 @@ public sealed class SqliteAccountStore : IAccountStore
 
     /// <summary>The user's workspaces, oldest first.</summary>
     public Task<IReadOnlyList<WorkspaceInfo>> ListWorkspacesAsync(string userId, CancellationToken cancellationToken = default) =>
-        Run(cancellationToken, connection =>
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, name FROM user_workspaces WHERE user_id = $user_id ORDER BY created_at, name;";
-            command.Parameters.AddWithValue("$user_id", userId);
-            using var reader = command.ExecuteReader();
-            var workspaces = new List<WorkspaceInfo>();
-            while (reader.Read())
-            {
-                workspaces.Add(new WorkspaceInfo(reader.GetString(0), reader.GetString(1)));
-            }
-
-            return (IReadOnlyList<WorkspaceInfo>)workspaces;
-        });
+        Run(cancellationToken, connection => (IReadOnlyList<WorkspaceInfo>)ReadRows(connection, null,
+            "SELECT id, name FROM user_workspaces WHERE user_id = $user_id ORDER BY created_at, name;",
+            reader => new WorkspaceInfo(reader.GetString(0), reader.GetString(1)),
+            ("$user_id", userId)));
 
     /// <summary>The workspace if <paramref name="userId"/> owns it (by id only), else null.</summary>
     public Task<WorkspaceInfo?> GetOwnedWorkspaceAsync(string userId, string workspaceId, CancellationToken cancellationToken = default) =>
@@ -482,14 +462,19 @@ public sealed class SqliteAccountStore : IAccountStore
         return value is DBNull ? null : value;
     }
 
-    private static List<string> ReadStrings(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    private static List<string> ReadStrings(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        ReadRows(connection, transaction, sql, reader => reader.GetString(0), parameters);
+
+    /// <summary>Every row of the query, each made into a <typeparamref name="T"/> by <paramref name="row"/>.</summary>
+    private static List<T> ReadRows<T>(
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, Func<SqliteDataReader, T> row, params (string Name, object? Value)[] parameters)
     {
         using var command = Command(connection, transaction, sql, parameters);
         using var reader = command.ExecuteReader();
-        var values = new List<string>();
+        var values = new List<T>();
         while (reader.Read())
         {
-            values.Add(reader.GetString(0));
+            values.Add(row(reader));
         }
 
         return values;
