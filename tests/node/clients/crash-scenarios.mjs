@@ -357,7 +357,8 @@ const scenarios = {
     // Frames whose id is not a valid document id (or not even UTF-8 / not framed).
     const step1 = [0, 0, 1, 0]
     const badIds = [`body:${workspace}/../escape.md`, `body:${workspace}//etc/passwd`, `body:${workspace}/a\\b.md`, `body:${workspace}/nul\0.md`,
-      `body:${workspace}/`, 'workspace:../../etc', `body:${workspace}/${'x'.repeat(240)}/..`, 'nonsense']
+      `body:${workspace}/`, 'workspace:../../etc', `body:${workspace}/${'x'.repeat(240)}/..`, 'nonsense',
+      `workspace:${'w'.repeat(200)}`] // the last: a well-formed id, but longer than any workspace id may be
     for (const badId of badIds) a.send(badId, step1)
     a.ws.send(Buffer.from([3, 0xff, 0xfe, 0xfd, ...step1])) // invalid UTF-8 id
     a.ws.send(Buffer.from([200, 1, 2, 3]))                   // id longer than the frame
