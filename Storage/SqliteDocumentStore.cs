@@ -22,6 +22,10 @@ namespace Diaryx.Sync.Lite.Storage;
 /// committed data, each in one read transaction. Disposing stops accepting writes, commits everything
 /// already queued and then returns.
 /// </para>
+/// <para>
+/// The writer never checkpoints the WAL itself (that would hold up every commit behind it for the
+/// checkpoint's fsyncs): <see cref="WalCheckpointer"/> does, on its own thread.
+/// </para>
 /// </summary>
 public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDisposable
 {
@@ -36,6 +40,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     private readonly int _maxBatchSize;
     private readonly Channel<WriteOperation> _queue;
     private readonly Task _writer;
+    private readonly WalCheckpointer _checkpointer;
     private WriterConnection? _writerConnection;
     private int _disposed;
 
@@ -43,7 +48,9 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         SqliteDatabase database,
         ILogger<SqliteDocumentStore>? logger = null,
         TimeProvider? timeProvider = null,
-        int maxBatchSize = DefaultMaxBatchSize)
+        int maxBatchSize = DefaultMaxBatchSize,
+        int maxWalFrames = WalCheckpointer.DefaultMaxWalFrames,
+        TimeSpan? checkpointInterval = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
@@ -57,8 +64,11 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             SingleWriter = false,
             AllowSynchronousContinuations = false,
         });
+        _checkpointer = new WalCheckpointer(database, _logger, checkpointInterval ?? WalCheckpointer.DefaultInterval, maxWalFrames);
         _writer = Task.Run(RunWriterAsync);
     }
+
+
 
     /// <summary>Operations queued and not yet taken by the writer (for tests and metrics).</summary>
     internal int PendingCount => Volatile.Read(ref _pending);
@@ -243,6 +253,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         }
 
         await _writer.ConfigureAwait(false);
+        _checkpointer.Dispose();
     }
 
     /// <summary>Same as <see cref="DisposeAsync"/>, blocking.</summary>
@@ -330,6 +341,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         try
         {
             var writer = _writerConnection ??= new WriterConnection(_database.OpenConnection());
+            TruncateWalIfTooLarge(writer);
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             using (var transaction = writer.Connection.BeginTransaction(deferred: false))
             {
@@ -343,6 +355,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             }
 
             Interlocked.Increment(ref _committedBatches);
+            _checkpointer.Committed();
         }
         catch (Exception ex)
         {
@@ -365,6 +378,20 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         }
     }
 
+    private void TruncateWalIfTooLarge(WriterConnection writer)
+    {
+        if (!_checkpointer.WalTooLarge) return;
+        try
+        {
+            _checkpointer.Truncate(writer.Connection);
+        }
+        catch (SqliteException ex)
+        {
+            // The batch goes on regardless: a long WAL costs disk space, not data.
+            _logger.LogWarning(ex, "Storage: truncating the WAL failed; retrying before the next batch");
+        }
+    }
+
     /// <summary>The writer's connection and its prepared statements.</summary>
     private sealed class WriterConnection : IDisposable
     {
@@ -373,6 +400,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             Connection = connection;
             try
             {
+                WalCheckpointer.DisableAutomaticCheckpoints(connection);
                 Insert = Prepare(
                     "INSERT INTO updates (doc_id, data, user_id, device_id, guest_id, created_at) " +
                     "VALUES ($doc_id, $data, $user_id, $device_id, $guest_id, $created_at) RETURNING id;",

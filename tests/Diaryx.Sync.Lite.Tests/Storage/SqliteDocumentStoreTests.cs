@@ -302,6 +302,57 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_writer_leaves_WAL_checkpoints_to_the_background_thread()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        // The background thread checkpoints after the first commit, then not for an hour.
+        await using var store = new SqliteDocumentStore(db, checkpointInterval: TimeSpan.FromHours(1));
+        await store.AppendAsync("first", [1], Alice);
+        await Task.Delay(200);
+        var fileBefore = new FileInfo(dir.DbPath).Length;
+
+        // 2,000 commits of 4 KiB: far past SQLite's automatic checkpoint at 1,000 WAL pages.
+        var update = new byte[4096];
+        for (var i = 0; i < 2000; i++) await store.AppendAsync($"doc-{i % 10}", update, Alice);
+
+        // Nothing was copied into the database file: the writer did not checkpoint.
+        Assert.True(new FileInfo(dir.DbPath + "-wal").Length > 8_000_000);
+        Assert.Equal(fileBefore, new FileInfo(dir.DbPath).Length);
+    }
+
+    [Fact]
+    public async Task Background_checkpoints_copy_the_WAL_into_the_file_and_a_WAL_past_its_limit_is_truncated()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db, maxWalFrames: 256);
+        var update = new byte[4096];
+
+        // A reader pins the WAL's start, so checkpoints cannot make it restart: it grows past its limit.
+        using (var reader = dir.OpenRawConnection(readOnly: true))
+        {
+            using var transaction = reader.BeginTransaction(deferred: true);
+            Assert.Equal(0L, reader.Scalar("SELECT count(*) FROM updates;"));
+            for (var i = 0; i < 1000; i++) await store.AppendAsync($"doc-{i % 10}", update, Alice);
+        }
+        var grown = new FileInfo(dir.DbPath + "-wal").Length;
+        Assert.True(grown > 4_000_000, $"WAL {grown} bytes");
+
+        // Once the reader is gone, the next batches find the WAL too large and truncate it.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (new FileInfo(dir.DbPath + "-wal").Length > 1_000_000)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the WAL was not truncated");
+            await store.AppendAsync("more", update, Alice);
+            await Task.Delay(20);
+        }
+        Assert.True(new FileInfo(dir.DbPath).Length > 4_000_000, "the WAL's content is in the database file");
+        using var raw = dir.OpenRawConnection(readOnly: true);
+        Assert.Equal(1000L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id LIKE 'doc-%';"));
+    }
+
+    [Fact]
     public async Task A_completed_append_is_in_the_file_for_a_fresh_connection_without_disposing_the_store()
     {
         using var dir = new StorageTestDirectory();
