@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
-using System.Threading.Channels;
 
 namespace Diaryx.Sync.Lite.Sync;
 
@@ -12,10 +11,13 @@ public readonly record struct IncomingMessage(WebSocketMessageType Type, byte[] 
 }
 
 /// <summary>
-/// A WebSocket with a bounded outgoing queue drained by one sender, so that queueing never blocks
-/// (a full queue means the peer cannot keep up, and it is dropped), and a receiver that assembles
-/// messages up to a size limit. A peer that stays silent past <see cref="SyncOptions.FirstMessageTimeout"/>
-/// or <see cref="SyncOptions.IdleTimeout"/> is sent a close frame, and dropped if it does not answer in time.
+/// A WebSocket with a bounded outgoing queue, so that queueing never blocks (a full queue means the
+/// peer cannot keep up, and it is dropped), and a receiver that assembles messages up to a size limit.
+/// A message queued while nothing is being sent goes out at once on the caller's thread (no hop to
+/// a send loop: a relay to many peers costs one socket write each); while a send waits for the peer,
+/// later messages queue behind it and the send's continuation sends them in order. A peer that stays
+/// silent past <see cref="SyncOptions.FirstMessageTimeout"/> or <see cref="SyncOptions.IdleTimeout"/>
+/// is sent a close frame, and dropped if it does not answer in time.
 /// </summary>
 public sealed class WebSocketChannel
 {
@@ -24,9 +26,17 @@ public sealed class WebSocketChannel
 
     private readonly WebSocket _socket;
     private readonly SyncOptions _options;
-    private readonly Channel<(WebSocketMessageType Type, byte[] Data)> _outgoing;
     private readonly CancellationTokenSource _aborted = new();
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Sending. Invariant: while nothing is being sent (!_sending) the queue is empty.
+    private readonly Lock _sendLock = new();
+    private readonly Queue<(WebSocketMessageType Type, byte[] Data)> _outgoing = new();
+    private readonly TaskCompletionSource _sendingEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationToken _sendToken;
+    private bool _sending;
+    private bool _sendingCompleted;
+    private long _queuedBytes;
 
     /// <summary>Fires when the peer has been silent too long; null when no timeout applies (any more).</summary>
     private Timer? _silence;
@@ -36,58 +46,127 @@ public sealed class WebSocketChannel
     {
         _socket = socket;
         _options = options;
-        _outgoing = Channel.CreateBounded<(WebSocketMessageType, byte[])>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
         if ((options.FirstMessageTimeout ?? options.IdleTimeout) is { } firstSilence)
         {
             _silence = new Timer(static channel => ((WebSocketChannel)channel!).OnSilence(), this, firstSilence, Timeout.InfiniteTimeSpan);
         }
     }
 
-    private long _queuedBytes;
+    /// <summary>Completes once sending has ended: everything queued was sent after <see cref="CompleteSending"/>, or the connection ended.</summary>
+    public Task SendingEnded => _sendingEnded.Task;
+
+    /// <summary>Sends are cancelled (and sending ends) when <paramref name="cancellationToken"/> is.</summary>
+    public void StartSending(CancellationToken cancellationToken)
+    {
+        _sendToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token).Token;
+        _sendToken.Register(static channel => ((WebSocketChannel)channel!).EndSending(dropQueued: true), this);
+    }
 
     public bool TrySendBinary(byte[] data) => TryQueue(WebSocketMessageType.Binary, data);
 
     public bool TrySendText(string text) => TryQueue(WebSocketMessageType.Text, Encoding.UTF8.GetBytes(text));
 
-    /// <summary>Queues a message unless the queue already holds too many messages or bytes.</summary>
+    /// <summary>Sends or queues a message unless the queue already holds too many messages or bytes.</summary>
     private bool TryQueue(WebSocketMessageType type, byte[] data)
     {
         // Once we have sent our close frame nothing more goes out; the peer is leaving, not too slow.
         if (_socket.State is WebSocketState.CloseSent or WebSocketState.Closed) return true;
-        if (Interlocked.Add(ref _queuedBytes, data.Length) > _options.SendQueueBytes || !_outgoing.Writer.TryWrite((type, data)))
+        lock (_sendLock)
         {
-            Interlocked.Add(ref _queuedBytes, -data.Length);
-            return false;
+            if (_sendingCompleted || _outgoing.Count >= _options.SendQueueCapacity || _queuedBytes + data.Length > _options.SendQueueBytes) return false;
+            _queuedBytes += data.Length;
+            if (_sending)
+            {
+                _outgoing.Enqueue((type, data));
+                return true;
+            }
+            _sending = true;
         }
+        Send(type, data);
         return true;
     }
 
-    /// <summary>Accepts no more messages; the send loop ends once it has sent what is queued (then close politely).</summary>
-    public void CompleteSending() => _outgoing.Writer.TryComplete();
+    /// <summary>Sends the message and then whatever queued meanwhile, on this thread while sends complete at once.</summary>
+    private void Send(WebSocketMessageType type, byte[] data)
+    {
+        while (true)
+        {
+            ValueTask sent;
+            try
+            {
+                sent = _socket.SendAsync(data.AsMemory(), type, endOfMessage: true, _sendToken);
+                if (!sent.IsCompleted)
+                {
+                    _ = SendWhenPossibleAsync(sent, data.Length);
+                    return;
+                }
+                sent.GetAwaiter().GetResult();
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+                EndSending(dropQueued: true);
+                return;
+            }
+            if (!TryTakeNext(data.Length, out type, out data)) return;
+        }
+    }
+
+    private async Task SendWhenPossibleAsync(ValueTask sending, int length)
+    {
+        try
+        {
+            await sending;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            EndSending(dropQueued: true);
+            return;
+        }
+        if (TryTakeNext(length, out var type, out var data)) Send(type, data);
+    }
+
+    /// <summary>After a send of <paramref name="sentLength"/> bytes: the next queued message, or false (nothing is being sent any more).</summary>
+    private bool TryTakeNext(int sentLength, out WebSocketMessageType type, out byte[] data)
+    {
+        lock (_sendLock)
+        {
+            _queuedBytes -= sentLength;
+            if (_outgoing.TryDequeue(out var next))
+            {
+                (type, data) = next;
+                return true;
+            }
+            _sending = false;
+            if (_sendingCompleted) _sendingEnded.TrySetResult();
+        }
+        (type, data) = (default, []);
+        return false;
+    }
+
+    /// <summary>Accepts no more messages; sending ends once what is queued has been sent (then close politely).</summary>
+    public void CompleteSending() => EndSending(dropQueued: false);
+
+    private void EndSending(bool dropQueued)
+    {
+        lock (_sendLock)
+        {
+            _sendingCompleted = true;
+            if (dropQueued)
+            {
+                _outgoing.Clear();
+                _sending = false;
+            }
+            if (_sending) return; // the send in progress ends it when the queue is empty
+        }
+        _sendingEnded.TrySetResult();
+    }
 
     /// <summary>Drops the connection at once (a peer that cannot keep up, or a protocol violation; the caller logs why).</summary>
     public void Abort()
     {
-        _outgoing.Writer.TryComplete();
         _aborted.Cancel();
+        EndSending(dropQueued: true);
         _socket.Abort();
-    }
-
-    /// <summary>Sends queued messages until the queue is completed or the connection ends.</summary>
-    public async Task SendLoopAsync(CancellationToken cancellationToken)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
-        try
-        {
-            await foreach (var (type, data) in _outgoing.Reader.ReadAllAsync(linked.Token))
-            {
-                await _socket.SendAsync(data, type, endOfMessage: true, linked.Token);
-                Interlocked.Add(ref _queuedBytes, -data.Length);
-            }
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
-        {
-        }
     }
 
     /// <summary>The next message, or null when the peer closed, the connection broke or a message was too big (then closed with 1009).</summary>
@@ -180,7 +259,7 @@ public sealed class WebSocketChannel
     /// <summary>Stops sending and closes the socket politely if it is still open.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string description)
     {
-        _outgoing.Writer.TryComplete();
+        CompleteSending();
         if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             try

@@ -26,7 +26,6 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
     private volatile bool _closing;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "bye";
-    private Task _sending = Task.CompletedTask;
     private readonly Lock _closeLock = new();
     private Task? _closed;
 
@@ -44,7 +43,7 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _sending = Channel.SendLoopAsync(cancellationToken);
+        Channel.StartSending(cancellationToken);
         Services.Changes.Revoked += OnRevoked;
         try
         {
@@ -174,7 +173,7 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
     {
         lock (_closeLock)
         {
-            return _closed ??= Channel.CloseAfterSendingAsync(_sending, _closeStatus, _closeReason);
+            return _closed ??= Channel.CloseAfterSendingAsync(_closeStatus, _closeReason);
         }
     }
 

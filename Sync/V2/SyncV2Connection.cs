@@ -36,12 +36,11 @@ public sealed class SyncV2Connection(
     private readonly ConcurrentDictionary<UpdateAuthor, bool> _authors = new();
 
     private readonly Lock _closeLock = new();
-    private Task _sending = Task.CompletedTask;
     private volatile Task? _closing;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _sending = _channel.SendLoopAsync(cancellationToken);
+        _channel.StartSending(cancellationToken);
         changes.Revoked += OnRevoked;
         try
         {
@@ -56,7 +55,7 @@ public sealed class SyncV2Connection(
             changes.Revoked -= OnRevoked;
             foreach (var document in _open.Values) await LeaveAsync(document);
             await CloseAsync(WebSocketCloseStatus.NormalClosure, "bye");
-            await _sending;
+            await _channel.SendingEnded;
         }
     }
 
@@ -65,7 +64,7 @@ public sealed class SyncV2Connection(
     {
         lock (_closeLock)
         {
-            return _closing ??= _channel.CloseAfterSendingAsync(_sending, status, reason);
+            return _closing ??= _channel.CloseAfterSendingAsync(status, reason);
         }
     }
 
