@@ -1,8 +1,8 @@
 namespace Diaryx.Sync.Lite.Documents;
 
 /// <summary>
-/// A connection as the hub sees it. Sending only queues: the hub never waits for a socket, so a slow
-/// peer cannot stall a document. Protocol adapters frame the messages for their wire format.
+/// A connection as the hub sees it. Sending never waits: a message goes out at once or is queued, so
+/// a slow peer cannot stall a document. Protocol adapters frame the messages for their wire format.
 /// </summary>
 public interface IDocumentPeer
 {

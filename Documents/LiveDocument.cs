@@ -6,7 +6,7 @@ namespace Diaryx.Sync.Lite.Documents;
 
 /// <summary>
 /// One loaded document and the peers editing it. Everything that touches it runs under its gate
-/// (one writer at a time); sending to peers only queues.
+/// (one writer at a time); sending to peers never waits for them.
 /// <para>
 /// An accepted change is in the update log before any peer is told about it, yet the sender does not
 /// wait for the commit: the change is applied and queued for the log under the gate, and its relay
