@@ -24,7 +24,7 @@ namespace Diaryx.Sync.Lite.Storage;
 /// </para>
 /// <para>
 /// The writer never checkpoints the WAL itself (that would hold up every commit behind it for the
-/// checkpoint's fsyncs): <see cref="WalCheckpointer"/> does, on its own thread.
+/// checkpoint's fsyncs): <see cref="WalCheckpointer"/> does, on its own thread, as often as SQLite would.
 /// </para>
 /// </summary>
 public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDisposable
@@ -50,7 +50,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         TimeProvider? timeProvider = null,
         int maxBatchSize = DefaultMaxBatchSize,
         int maxWalFrames = WalCheckpointer.DefaultMaxWalFrames,
-        TimeSpan? checkpointInterval = null)
+        int commitsPerCheckpoint = WalCheckpointer.DefaultCommitsPerCheckpoint)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
@@ -64,7 +64,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             SingleWriter = false,
             AllowSynchronousContinuations = false,
         });
-        _checkpointer = new WalCheckpointer(database, _logger, checkpointInterval ?? WalCheckpointer.DefaultInterval, maxWalFrames);
+        _checkpointer = new WalCheckpointer(database, _logger, commitsPerCheckpoint, maxWalFrames);
         _writer = Task.Run(RunWriterAsync);
     }
 
@@ -324,7 +324,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
                     bytes += operation.Size;
                 }
 
-                CommitBatch(batch);
+                CommitBatch(batch, bytes);
                 batch.Clear();
             }
         }
@@ -336,7 +336,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     }
 
     /// <summary>Executes the batch in one transaction; completes every operation, or faults every one.</summary>
-    private void CommitBatch(List<WriteOperation> batch)
+    private void CommitBatch(List<WriteOperation> batch, long bytes)
     {
         try
         {
@@ -355,7 +355,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             }
 
             Interlocked.Increment(ref _committedBatches);
-            _checkpointer.Committed();
+            _checkpointer.Committed(bytes);
         }
         catch (Exception ex)
         {
