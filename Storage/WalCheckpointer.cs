@@ -34,7 +34,7 @@ internal sealed class WalCheckpointer : IDisposable
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
-    // Only the writer thread touches these two.
+    // Only the writer touches these two (one batch at a time).
     private int _commitsSinceCheckpoint;
     private long _bytesSinceCheckpoint;
     private volatile bool _walTooLarge;
