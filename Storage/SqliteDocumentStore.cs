@@ -68,8 +68,6 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         _writer = Task.Run(RunWriterAsync);
     }
 
-
-
     /// <summary>Operations queued and not yet taken by the writer (for tests and metrics).</summary>
     internal int PendingCount => Volatile.Read(ref _pending);
 

@@ -102,7 +102,7 @@ public sealed class WebSocketChannel
                 }
                 sent.GetAwaiter().GetResult();
             }
-            catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            catch (Exception exception) when (ConnectionEnded(exception))
             {
                 EndSending(dropQueued: true);
                 return;
@@ -117,7 +117,7 @@ public sealed class WebSocketChannel
         {
             await sending;
         }
-        catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception exception) when (ConnectionEnded(exception))
         {
             EndSending(dropQueued: true);
             return;
@@ -161,6 +161,10 @@ public sealed class WebSocketChannel
         _sendingEnded.TrySetResult();
     }
 
+    /// <summary>What a send or receive throws when the connection was closed, aborted or cancelled: the end, not a fault.</summary>
+    private static bool ConnectionEnded(Exception exception) =>
+        exception is OperationCanceledException or WebSocketException or ObjectDisposedException;
+
     /// <summary>Drops the connection at once (a peer that cannot keep up, or a protocol violation; the caller logs why).</summary>
     public void Abort()
     {
@@ -199,7 +203,7 @@ public sealed class WebSocketChannel
                 return new IncomingMessage(result.MessageType, message.WrittenSpan.ToArray());
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception exception) when (ConnectionEnded(exception))
         {
             return Ended();
         }
@@ -267,7 +271,7 @@ public sealed class WebSocketChannel
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await _socket.CloseOutputAsync(status, description, timeout.Token);
             }
-            catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            catch (Exception exception) when (ConnectionEnded(exception))
             {
             }
         }
