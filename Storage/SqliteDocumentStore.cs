@@ -23,8 +23,9 @@ namespace Diaryx.Sync.Lite.Storage;
 /// already queued and then returns.
 /// </para>
 /// <para>
-/// The writer never checkpoints the WAL itself (that would hold up every commit behind it for the
-/// checkpoint's fsyncs): <see cref="WalCheckpointer"/> does, on its own thread, as often as SQLite would.
+/// The writer does not checkpoint the WAL itself (that would hold up every commit behind it for the
+/// checkpoint's copying): <see cref="WalCheckpointer"/> does, on its own thread, as often as SQLite
+/// would; after each, the writer only copies the few pages appended meanwhile, so the WAL starts over.
 /// </para>
 /// </summary>
 public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDisposable
@@ -49,8 +50,8 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         ILogger<SqliteDocumentStore>? logger = null,
         TimeProvider? timeProvider = null,
         int maxBatchSize = DefaultMaxBatchSize,
-        int maxWalFrames = WalCheckpointer.DefaultMaxWalFrames,
-        int commitsPerCheckpoint = WalCheckpointer.DefaultCommitsPerCheckpoint)
+        long maxWalBytes = WalCheckpointer.DefaultMaxWalBytes,
+        int pagesPerCheckpoint = WalCheckpointer.DefaultPagesPerCheckpoint)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
@@ -64,7 +65,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             SingleWriter = false,
             AllowSynchronousContinuations = false,
         });
-        _checkpointer = new WalCheckpointer(database, _logger, commitsPerCheckpoint, maxWalFrames);
+        _checkpointer = new WalCheckpointer(database, _logger, pagesPerCheckpoint, maxWalBytes);
         _writer = Task.Run(RunWriterAsync);
     }
 
@@ -338,8 +339,8 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     {
         try
         {
-            var writer = _writerConnection ??= new WriterConnection(_database.OpenConnection());
-            TruncateWalIfTooLarge(writer);
+            var writer = _writerConnection ??= new WriterConnection(_database.OpenConnection(), _checkpointer);
+            RestartWalIfWanted(writer);
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             using (var transaction = writer.Connection.BeginTransaction(deferred: false))
             {
@@ -353,7 +354,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             }
 
             Interlocked.Increment(ref _committedBatches);
-            _checkpointer.Committed(bytes);
+            _checkpointer.Committed(batch.Count, bytes);
         }
         catch (Exception ex)
         {
@@ -376,29 +377,29 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         }
     }
 
-    private void TruncateWalIfTooLarge(WriterConnection writer)
+    private void RestartWalIfWanted(WriterConnection writer)
     {
-        if (!_checkpointer.WalTooLarge) return;
+        if (!_checkpointer.RestartWanted) return;
         try
         {
-            _checkpointer.Truncate(writer.Connection);
+            _checkpointer.Restart(writer.Connection);
         }
         catch (SqliteException ex)
         {
             // The batch goes on regardless: a long WAL costs disk space, not data.
-            _logger.LogWarning(ex, "Storage: truncating the WAL failed; retrying before the next batch");
+            _logger.LogWarning(ex, "Storage: restarting the WAL failed; retrying after the next checkpoint");
         }
     }
 
     /// <summary>The writer's connection and its prepared statements.</summary>
     private sealed class WriterConnection : IDisposable
     {
-        public WriterConnection(SqliteConnection connection)
+        public WriterConnection(SqliteConnection connection, WalCheckpointer checkpointer)
         {
             Connection = connection;
             try
             {
-                WalCheckpointer.DisableAutomaticCheckpoints(connection);
+                checkpointer.TakeOverCheckpoints(connection);
                 Insert = Prepare(
                     "INSERT INTO updates (doc_id, data, user_id, device_id, guest_id, created_at) " +
                     "VALUES ($doc_id, $data, $user_id, $device_id, $guest_id, $created_at) RETURNING id;",

@@ -4,79 +4,90 @@ using Microsoft.Extensions.Logging;
 namespace Diaryx.Sync.Lite.Storage;
 
 /// <summary>
-/// Checkpoints the WAL on its own thread and connection, so that the update log's writer never waits
-/// for a checkpoint's copying and fsyncs. (SQLite's automatic checkpoint runs inside the commit that
-/// takes the WAL past 1000 pages: under the fan-out benchmark that stopped every relay for 10-20 ms
-/// three times a second.) The writer turns its automatic checkpoints off and reports each commit to
-/// <see cref="Committed"/>; after about as much as SQLite would have let pass (<c>commitsPerCheckpoint</c>
-/// commits or 4 MiB), this thread runs a passive checkpoint, which never blocks the writer. A few
-/// edits a second thus still cost a checkpoint only every minute or so, not an fsync per edit.
+/// Checkpoints the WAL on its own thread and connection, so that the update log's writer does not wait
+/// for a checkpoint's copying. (SQLite's automatic checkpoint runs inside the commit that takes the WAL
+/// past 1000 pages: under the fan-out benchmark that stopped every relay for 10-20 ms three times a
+/// second.) The writer turns its automatic checkpoints off and reports each commit to
+/// <see cref="Committed"/>; once the WAL holds about as many pages as SQLite would let pass (1000), this
+/// thread runs a passive checkpoint, which never blocks the writer. A few edits a second thus still cost
+/// a checkpoint only every few minutes, not an fsync per edit.
 /// <para>
-/// Under writes that never pause a passive checkpoint may never catch up with the WAL, which would then
-/// grow without bound: once it holds more than <c>maxWalFrames</c> pages, <see cref="WalTooLarge"/>
-/// asks the writer to truncate it itself (<see cref="Truncate"/>) between two batches.
+/// A passive checkpoint alone never lets the WAL start over while the writer keeps appending (it only
+/// starts over once every page in it is checkpointed), so it would grow without end, and every append
+/// would then need fresh file blocks and page-cache memory: under the fan-out benchmark that cost a
+/// sixth of the server's CPU. So after each checkpoint <see cref="RestartWanted"/> asks the writer to
+/// <see cref="Restart"/> the WAL between two batches: it copies the few pages appended since and the
+/// next commit writes the WAL from its start again, over blocks already in memory. A WAL that a reader
+/// made grow is trimmed back to <c>maxWalBytes</c> when it starts over.
 /// </para>
 /// </summary>
 internal sealed class WalCheckpointer : IDisposable
 {
-    /// <summary>About 64 MiB of WAL with SQLite's default 4 KiB pages.</summary>
-    public const int DefaultMaxWalFrames = 16 * 1024;
+    /// <summary>SQLite's automatic checkpoint size (<c>wal_autocheckpoint</c>): about 4 MiB of WAL.</summary>
+    public const int DefaultPagesPerCheckpoint = 1000;
 
-    /// <summary>Under the fan-out benchmark about 1000 WAL pages: SQLite's own automatic checkpoint size.</summary>
-    public const int DefaultCommitsPerCheckpoint = 256;
+    /// <summary>What a WAL keeps on disk when it starts over (SQLite's <c>journal_size_limit</c>).</summary>
+    public const long DefaultMaxWalBytes = 16L << 20;
 
-    private const long BytesPerCheckpoint = 4L << 20;
+    private const int PageBytes = 4096;
 
     private readonly SqliteDatabase _database;
     private readonly ILogger _logger;
-    private readonly int _commitsPerCheckpoint;
-    private readonly int _maxWalFrames;
+    private readonly int _pagesPerCheckpoint;
+    private readonly long _maxWalBytes;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
-    // Only the writer touches these two (one batch at a time).
-    private int _commitsSinceCheckpoint;
-    private long _bytesSinceCheckpoint;
-    private volatile bool _walTooLarge;
+    // Only the writer touches this (one batch at a time).
+    private long _pagesSinceCheckpoint;
+    private volatile bool _restartWanted;
 
-    public WalCheckpointer(SqliteDatabase database, ILogger logger, int commitsPerCheckpoint, int maxWalFrames)
+    public WalCheckpointer(SqliteDatabase database, ILogger logger, int pagesPerCheckpoint, long maxWalBytes)
     {
         _database = database;
         _logger = logger;
-        _commitsPerCheckpoint = commitsPerCheckpoint;
-        _maxWalFrames = maxWalFrames;
+        _pagesPerCheckpoint = pagesPerCheckpoint;
+        _maxWalBytes = maxWalBytes;
         _thread = new Thread(Run) { IsBackground = true, Name = "SQLite WAL checkpoints" };
         _thread.Start();
     }
 
-    /// <summary>The WAL has outgrown the limit: the writer should call <see cref="Truncate"/> before its next batch.</summary>
-    public bool WalTooLarge => _walTooLarge;
+    /// <summary>A checkpoint has copied the WAL: the writer should call <see cref="Restart"/> before its next batch.</summary>
+    public bool RestartWanted => _restartWanted;
 
-    /// <summary>Called by the writer after each commit of about <paramref name="bytes"/>; wakes the checkpoint thread when enough has been written.</summary>
-    public void Committed(long bytes)
+    /// <summary>
+    /// Called by the writer after each commit of <paramref name="operations"/> writing about
+    /// <paramref name="bytes"/>; wakes the checkpoint thread once the WAL has grown by about
+    /// <c>pagesPerCheckpoint</c> pages. Each operation is counted as a page of its own (each touches its
+    /// document's index page), plus the pages of its data and one for the table's last page.
+    /// </summary>
+    public void Committed(int operations, long bytes)
     {
-        _bytesSinceCheckpoint += bytes;
-        if (++_commitsSinceCheckpoint < _commitsPerCheckpoint && _bytesSinceCheckpoint < BytesPerCheckpoint) return;
-        _commitsSinceCheckpoint = 0;
-        _bytesSinceCheckpoint = 0;
+        _pagesSinceCheckpoint += 1 + operations + bytes / PageBytes;
+        if (_pagesSinceCheckpoint < _pagesPerCheckpoint) return;
+        _pagesSinceCheckpoint = 0;
         if (_wake.CurrentCount == 0) _wake.Release();
     }
 
-    /// <summary>Turns off automatic checkpoints on <paramref name="writer"/>: this class takes them over.</summary>
-    public static void DisableAutomaticCheckpoints(SqliteConnection writer) =>
+    /// <summary>Turns off automatic checkpoints on <paramref name="writer"/> (this class takes them over) and sets the size a WAL is trimmed to when it starts over.</summary>
+    public void TakeOverCheckpoints(SqliteConnection writer)
+    {
         Execute(writer, "PRAGMA wal_autocheckpoint = 0;");
+        Execute(writer, $"PRAGMA journal_size_limit = {_maxWalBytes};");
+    }
 
     /// <summary>
-    /// Checkpoints everything and truncates the WAL, unless a reader still needs it: the writer must not
-    /// wait for readers, so it then goes on and tries again when the next checkpoint finds the WAL too large.
+    /// Checkpoints what the last checkpoint left and makes the next commit start the WAL over, unless a
+    /// reader still needs it: the writer must not wait for readers (or for a checkpoint in progress), so
+    /// it then goes on and tries again after the next checkpoint.
     /// </summary>
-    public void Truncate(SqliteConnection writer)
+    public void Restart(SqliteConnection writer)
     {
-        _walTooLarge = false;
+        _restartWanted = false;
         Execute(writer, "PRAGMA busy_timeout = 0;");
         try
         {
-            Execute(writer, "PRAGMA wal_checkpoint(TRUNCATE);");
+            Execute(writer, "PRAGMA wal_checkpoint(RESTART);");
         }
         finally
         {
@@ -95,8 +106,8 @@ internal sealed class WalCheckpointer : IDisposable
                 try
                 {
                     connection ??= _database.OpenConnection();
-                    var (_, walFrames, _) = Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
-                    if (walFrames > _maxWalFrames) _walTooLarge = true;
+                    Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+                    _restartWanted = true;
                 }
                 catch (Exception exception) when (exception is SqliteException or ObjectDisposedException)
                 {
@@ -116,13 +127,11 @@ internal sealed class WalCheckpointer : IDisposable
         }
     }
 
-    /// <summary>Runs a checkpoint pragma; returns its row (busy, pages in the WAL, pages checkpointed).</summary>
-    private static (long Busy, long WalFrames, long Checkpointed) Execute(SqliteConnection connection, string pragma)
+    private static void Execute(SqliteConnection connection, string pragma)
     {
         using var command = connection.CreateCommand();
         command.CommandText = pragma;
-        using var reader = command.ExecuteReader();
-        return reader.Read() && reader.FieldCount == 3 ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : (0, 0, 0);
+        command.ExecuteNonQuery();
     }
 
     public void Dispose()

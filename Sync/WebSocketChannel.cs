@@ -26,14 +26,12 @@ public sealed class WebSocketChannel
 
     private readonly WebSocket _socket;
     private readonly SyncOptions _options;
-    private readonly CancellationTokenSource _aborted = new();
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Sending. Invariant: while nothing is being sent (!_sending) the queue is empty.
     private readonly Lock _sendLock = new();
     private readonly Queue<(WebSocketMessageType Type, byte[] Data)> _outgoing = new();
     private readonly TaskCompletionSource _sendingEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private CancellationToken _sendToken;
     private bool _sending;
     private bool _sendingCompleted;
     private long _queuedBytes;
@@ -55,12 +53,13 @@ public sealed class WebSocketChannel
     /// <summary>Completes once sending has ended: everything queued was sent after <see cref="CompleteSending"/>, or the connection ended.</summary>
     public Task SendingEnded => _sendingEnded.Task;
 
-    /// <summary>Sends are cancelled (and sending ends) when <paramref name="cancellationToken"/> is.</summary>
-    public void StartSending(CancellationToken cancellationToken)
-    {
-        _sendToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token).Token;
-        _sendToken.Register(static channel => ((WebSocketChannel)channel!).EndSending(dropQueued: true), this);
-    }
+    /// <summary>
+    /// The connection is dropped (<see cref="Abort"/>) when <paramref name="cancellationToken"/> is cancelled.
+    /// Sends themselves take no token: a cancellable send costs ManagedWebSocket a slower path for every
+    /// message, and aborting the socket ends a send that waits just as well.
+    /// </summary>
+    public void StartSending(CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(static channel => ((WebSocketChannel)channel!).Abort(), this);
 
     public bool TrySendBinary(byte[] data) => TryQueue(WebSocketMessageType.Binary, data);
 
@@ -94,7 +93,7 @@ public sealed class WebSocketChannel
             ValueTask sent;
             try
             {
-                sent = _socket.SendAsync(data.AsMemory(), type, endOfMessage: true, _sendToken);
+                sent = _socket.SendAsync(data.AsMemory(), type, endOfMessage: true, CancellationToken.None);
                 if (!sent.IsCompleted)
                 {
                     _ = SendWhenPossibleAsync(sent, data.Length);
@@ -168,7 +167,6 @@ public sealed class WebSocketChannel
     /// <summary>Drops the connection at once (a peer that cannot keep up, or a protocol violation; the caller logs why).</summary>
     public void Abort()
     {
-        _aborted.Cancel();
         EndSending(dropQueued: true);
         _socket.Abort();
     }

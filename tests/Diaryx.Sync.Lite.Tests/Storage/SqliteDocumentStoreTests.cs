@@ -306,8 +306,8 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     {
         using var dir = new StorageTestDirectory();
         using var db = new SqliteDatabase(dir.DbPath);
-        // The background thread would checkpoint after a million commits (or 4 MiB): not in this test.
-        await using var store = new SqliteDocumentStore(db, commitsPerCheckpoint: 1_000_000);
+        // The background thread would checkpoint after a million WAL pages: not in this test.
+        await using var store = new SqliteDocumentStore(db, pagesPerCheckpoint: 1_000_000);
         var fileBefore = new FileInfo(dir.DbPath).Length;
 
         // 2,000 commits of 1 KiB (under 4 MiB in all): far past SQLite's automatic checkpoint at 1,000 WAL pages.
@@ -320,15 +320,15 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Background_checkpoints_copy_the_WAL_into_the_file_and_a_WAL_past_its_limit_is_truncated()
+    public async Task Background_checkpoints_copy_the_WAL_into_the_file_and_a_WAL_a_reader_made_grow_is_trimmed()
     {
         using var dir = new StorageTestDirectory();
         using var db = new SqliteDatabase(dir.DbPath);
-        await using var store = new SqliteDocumentStore(db, maxWalFrames: 256);
+        await using var store = new SqliteDocumentStore(db, pagesPerCheckpoint: 64, maxWalBytes: 1_000_000);
         var update = new byte[4096];
 
-        // A reader pins the WAL's start, so checkpoints cannot make it restart: it grows past its limit
-        // (and the writer, which must not wait for readers, goes on: these appends do not hang).
+        // A reader pins the WAL's start, so it cannot start over: it grows past its limit (and the
+        // writer, which must not wait for readers, goes on: these appends do not hang).
         using (var reader = dir.OpenRawConnection(readOnly: true))
         {
             using var transaction = reader.BeginTransaction(deferred: true);
@@ -338,17 +338,37 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         var grown = new FileInfo(dir.DbPath + "-wal").Length;
         Assert.True(grown > 4_000_000, $"WAL {grown} bytes");
 
-        // Once the reader is gone, the next batches find the WAL too large and truncate it.
+        // Once the reader is gone, the WAL starts over after the next checkpoint and is trimmed to its limit.
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (new FileInfo(dir.DbPath + "-wal").Length > 1_000_000)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the WAL was not truncated");
+            Assert.True(DateTime.UtcNow < deadline, "the WAL was not trimmed");
             await store.AppendAsync("more", update, Alice);
             await Task.Delay(5);
         }
         Assert.True(new FileInfo(dir.DbPath).Length > 4_000_000, "the WAL's content is in the database file");
         using var raw = dir.OpenRawConnection(readOnly: true);
         Assert.Equal(1000L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id LIKE 'doc-%';"));
+    }
+
+    [Fact]
+    public async Task Under_appends_that_never_pause_the_WAL_starts_over_instead_of_growing()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        // No trimming (a 1 GB limit): the WAL file's size is the most it ever held.
+        await using var store = new SqliteDocumentStore(db, maxBatchSize: 16, pagesPerCheckpoint: 100, maxWalBytes: 1L << 30);
+
+        // 40,000 appends of 1 KiB queued at once keep the writer busy while the checkpoints run.
+        var update = new byte[1024];
+        await Task.WhenAll(Enumerable.Range(0, 40_000).Select(i => store.AppendAsync($"doc-{i % 50}", update, Alice)));
+
+        // About 230 MB went through the WAL. Restarted after each checkpoint it held a few MB at a time
+        // (a few tens when the checkpoint thread gets little CPU), never all of it.
+        var wal = new FileInfo(dir.DbPath + "-wal").Length;
+        Assert.True(wal < 64_000_000, $"WAL {wal} bytes");
+        using var raw = dir.OpenRawConnection(readOnly: true);
+        Assert.Equal(40_000L, raw.Scalar("SELECT count(*) FROM updates;"));
     }
 
     [Fact]

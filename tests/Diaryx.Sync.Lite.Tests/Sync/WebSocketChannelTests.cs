@@ -20,7 +20,7 @@ public sealed class WebSocketChannelTests
         public WebSocketChannel Channel { get; private set; } = null!;
         public WebSocket Client { get; private set; } = null!;
 
-        public static async Task<Pair> ConnectAsync(SyncOptions options)
+        public static async Task<Pair> ConnectAsync(SyncOptions options, CancellationToken connection = default)
         {
             var pair = new Pair();
             using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -31,7 +31,7 @@ public sealed class WebSocketChannelTests
             var serverSocket = WebSocket.CreateFromStream(new NetworkStream(pair._accepted, ownsSocket: true), isServer: true, subProtocol: null, Timeout.InfiniteTimeSpan);
             pair.Client = WebSocket.CreateFromStream(pair._client.GetStream(), isServer: false, subProtocol: null, Timeout.InfiniteTimeSpan);
             pair.Channel = new WebSocketChannel(serverSocket, options);
-            pair.Channel.StartSending(CancellationToken.None);
+            pair.Channel.StartSending(connection);
             return pair;
         }
 
@@ -120,5 +120,21 @@ public sealed class WebSocketChannelTests
         for (var i = 0; i < accepted; i++) Assert.Equal(i, BitConverter.ToInt32(await pair.ReceiveAsync(), 4));
         Assert.True(pair.Channel.TrySendBinary(Message(0, accepted, 8)));
         Assert.Equal(accepted, BitConverter.ToInt32(await pair.ReceiveAsync(), 4));
+    }
+
+    [Fact]
+    public async Task Cancelling_the_connection_drops_it_also_while_a_send_waits_for_a_peer_that_does_not_read()
+    {
+        using var connection = new CancellationTokenSource();
+        await using var pair = await Pair.ConnectAsync(new SyncOptions(), connection.Token);
+        for (var i = 0; i < 4000; i++) Assert.True(pair.Channel.TrySendBinary(Message(0, i, 4096)));
+        pair.Channel.CompleteSending();
+        await Task.Delay(200);
+        Assert.False(pair.Channel.SendingEnded.IsCompleted, "16 MB cannot have left while nobody reads");
+
+        connection.Cancel();
+
+        await pair.Channel.SendingEnded.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAnyAsync<Exception>(async () => { while (true) await pair.ReceiveAsync(); }); // aborted: the stream breaks off
     }
 }
