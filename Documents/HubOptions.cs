@@ -6,7 +6,10 @@ public sealed record HubOptions
     /// <summary>How long a document with no peers stays loaded; zero keeps every document loaded.</summary>
     public TimeSpan IdleUnload { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Fold the log into a new snapshot after this many updates…</summary>
+    /// <summary>
+    /// Fold the log into a new snapshot after this many updates… (each document compacts somewhere
+    /// between once and twice these thresholds, so that documents edited together spread their compactions)
+    /// </summary>
     public int CompactAfterUpdates { get; init; } = 1000;
 
     /// <summary>…or after this many logged bytes, whichever comes first.</summary>
