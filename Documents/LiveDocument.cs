@@ -43,7 +43,9 @@ public sealed class LiveDocument
     /// edited together (a workspace, a benchmark) then do not all compact in the same moment, which
     /// held up every commit behind fifty log deletions for 400 ms.
     /// </summary>
-    private double _compactionSpread = 1 + Random.Shared.NextDouble();
+    private double _compactionSpread = DrawCompactionSpread();
+
+    private static double DrawCompactionSpread() => 1 + Random.Shared.NextDouble();
 
     internal LiveDocument(DocumentHub hub, string id, YDoc doc, int logCount, long logBytes)
     {
@@ -323,7 +325,7 @@ public sealed class LiveDocument
     internal Task CompactAsync()
     {
         if (LogCount == 0) return Task.CompletedTask;
-        _compactionSpread = 1 + Random.Shared.NextDouble();
+        _compactionSpread = DrawCompactionSpread();
         LogCount = 0;
         LogBytes = 0;
         return CommitCompactionAsync(Doc.EncodeStateAsUpdate());
