@@ -80,6 +80,7 @@ internal static class ServeCommand
             kestrel.Limits.KeepAliveTimeout = settings.Limits.HandshakeTimeout;
             kestrel.Limits.RequestHeadersTimeout = settings.Limits.HandshakeTimeout;
         });
+        builder.WebHost.UseSockets(DirectWebSocket.ConfigureSockets);
 
         // Services.
         var services = builder.Services;
@@ -92,15 +93,20 @@ internal static class ServeCommand
             FirstMessageTimeout = settings.Limits.HandshakeTimeout,
             IdleTimeout = settings.Limits.IdleTimeout > TimeSpan.Zero ? settings.Limits.IdleTimeout : null,
         });
+        // Pings find peers that vanished without closing (a laptop shut, a network gone): their
+        // sockets are dropped, freeing the connection slot and leaving their documents.
+        services.Configure<WebSocketOptions>(webSockets =>
+        {
+            webSockets.KeepAliveInterval = settings.Limits.PingInterval;
+            webSockets.KeepAliveTimeout = settings.Limits.PingTimeout;
+        });
         services.AddHostedService<WorkspaceMirror>(); // after the hub, so it stops (and flushes) first
         services.AddHttpApi(settings);
 
         var app = builder.Build();
 
         // Endpoints.
-        // Pings find peers that vanished without closing (a laptop shut, a network gone): their
-        // sockets are dropped, freeing the connection slot and leaving their documents.
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = settings.Limits.PingInterval, KeepAliveTimeout = settings.Limits.PingTimeout });
+        app.UseWebSockets();
         app.UseHttpApi();
         app.MapHealth();
         app.MapAuth();

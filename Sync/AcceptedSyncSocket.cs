@@ -29,7 +29,7 @@ internal sealed class AcceptedSyncSocket : IDisposable
     public CancellationToken Ended => _ended.Token;
 
     public static async Task<AcceptedSyncSocket> AcceptAsync(HttpContext context, IHostApplicationLifetime lifetime) =>
-        new(await context.WebSockets.AcceptWebSocketAsync(), lifetime);
+        new(await DirectWebSocket.AcceptAsync(context), lifetime);
 
     private void OnStopping()
     {
