@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +26,11 @@ public sealed class DirectWebSocketTests : IAsyncLifetime
     private WebApplication _app = null!;
     private readonly TaskCompletionSource<bool> _wroteDirectly = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Uri ServerUri => new(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+    private Uri ServerUri => new(Addresses.First());
+
+    private Uri Http2ServerUri => new(Addresses.Last());
+
+    private ICollection<string> Addresses => _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
 
     /// <summary>
     /// Kestrel as the server configures it, with one endpoint that greets at once (racing the 101
@@ -35,7 +40,12 @@ public sealed class DirectWebSocketTests : IAsyncLifetime
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseSockets(DirectWebSocket.ConfigureSockets);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0);
+            // HTTP/2 (prior knowledge), which WebSockets can use too (RFC 8441): no socket of their own to write to.
+            kestrel.Listen(IPAddress.Loopback, 0, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+        });
         builder.Logging.ClearProviders();
         _app = builder.Build();
         _app.UseWebSockets();
@@ -123,6 +133,24 @@ public sealed class DirectWebSocketTests : IAsyncLifetime
             // An unmasked binary frame, FIN set, 5 bytes: "hello".
             Assert.Equal([0x82, (byte)Greeting.Length, .. Greeting], received.Skip(headerEnd + 4).ToArray());
         });
+    }
+
+    [Fact]
+    public async Task A_WebSocket_over_HTTP_2_is_accepted_by_ASP_NET_and_works_the_same()
+    {
+        using var handler = new SocketsHttpHandler();
+        using var invoker = new HttpMessageInvoker(handler);
+        using var client = new ClientWebSocket();
+        client.Options.HttpVersion = HttpVersion.Version20;
+        client.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        await client.ConnectAsync(new UriBuilder(Http2ServerUri) { Scheme = "ws", Path = "/ws" }.Uri, invoker, CancellationToken.None);
+
+        Assert.False(await _wroteDirectly.Task);
+        Assert.Equal(Greeting, await ReceiveAsync(client));
+        await client.SendAsync("echo"u8.ToArray(), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        Assert.Equal("echo"u8.ToArray(), await ReceiveAsync(client));
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        Assert.Equal("bye", client.CloseStatusDescription);
     }
 
     [Fact]
