@@ -16,12 +16,32 @@ namespace Diaryx.Sync.Lite.Sync.V2;
 /// granted a document as, it closes.
 /// </summary>
 public sealed class SyncV2Connection(
-    WebSocket socket, Credentials credentials, DocumentHub hub, AccessPolicy access, AccessChanges changes, SyncOptions options, ILogger logger) : IDocumentPeer
+    WebSocket socket, Credentials credentials, DocumentHub hub, AccessPolicy access, AccessChanges changes, SyncOptions options, ILogger logger)
 {
-    /// <summary>A document this connection has joined, under the id the client uses for it.</summary>
-    private sealed record OpenDocument(string ClientId, DocumentGrant Grant)
+    /// <summary>
+    /// A document this connection has joined, under the id the client uses for it, and the hub's peer
+    /// for it: relays are framed with a prefix encoded once, not looked up and encoded per message.
+    /// </summary>
+    private sealed class OpenDocument(SyncV2Connection connection, string clientId, DocumentGrant grant) : IDocumentPeer
     {
-        public string HubId => Grant.Document.ToString();
+        private readonly byte[] _framePrefix = V2Frame.Prefix(clientId);
+
+        public string ClientId => clientId;
+
+        public DocumentGrant Grant => grant;
+
+        public string HubId { get; } = grant.Document.ToString();
+
+        /// <summary>Set as the socket leaves the document: from then on it has nothing to send.</summary>
+        public volatile bool Left;
+
+        bool IDocumentPeer.TrySend(string docId, byte[] message) => Left || connection.TrySendBinary(V2Frame.Encode(_framePrefix, message));
+
+        bool IDocumentPeer.TrySendText(string text) => connection.TrySendText(text);
+
+        void IDocumentPeer.Abort(string reason) => connection.Abort(reason);
+
+        void IDocumentPeer.DocumentClosed(string docId) => connection.Closed(this);
     }
 
     /// <summary>A workspace document waiting for FilesReady, with the frames that arrived meanwhile.</summary>
@@ -29,7 +49,6 @@ public sealed class SyncV2Connection(
 
     private readonly WebSocketChannel _channel = new(socket, options);
     private readonly ConcurrentDictionary<string, OpenDocument> _open = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _clientIdByHubId = new(StringComparer.Ordinal);
     private readonly List<PendingDocument> _pending = [];
 
     /// <summary>Everyone this connection was granted a document as (a token's user and device, a guest of a session).</summary>
@@ -100,7 +119,7 @@ public sealed class SyncV2Connection(
     {
         try
         {
-            await hub.HandleAsync(document.HubId, this, payload, cancellationToken);
+            await hub.HandleAsync(document.HubId, document, payload, cancellationToken);
         }
         catch (YjsDecodeException exception)
         {
@@ -177,28 +196,18 @@ public sealed class SyncV2Connection(
     private async Task<OpenDocument> JoinAsync(string clientId, DocumentGrant grant, CancellationToken cancellationToken)
     {
         _authors.TryAdd(grant.Author, true);
-        var document = new OpenDocument(clientId, grant);
-        _clientIdByHubId[document.HubId] = clientId; // the hub frames its first messages during the join
-        int peers;
-        try
-        {
-            peers = await hub.JoinAsync(document.HubId, this, grant.Author, grant.ReadOnly, cancellationToken);
-        }
-        catch
-        {
-            _clientIdByHubId.TryRemove(new KeyValuePair<string, string>(document.HubId, clientId));
-            throw;
-        }
+        var document = new OpenDocument(this, clientId, grant);
+        var peers = await hub.JoinAsync(document.HubId, document, grant.Author, grant.ReadOnly, cancellationToken);
         _open[clientId] = document;
-        await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerJoined(grant.PeerName, peers), except: this);
+        await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerJoined(grant.PeerName, peers), except: document);
         return document;
     }
 
     private async Task LeaveAsync(OpenDocument document)
     {
-        _open.TryRemove(document.ClientId, out _);
-        _clientIdByHubId.TryRemove(new KeyValuePair<string, string>(document.HubId, document.ClientId));
-        var remaining = await hub.LeaveAsync(document.HubId, this);
+        _open.TryRemove(new KeyValuePair<string, OpenDocument>(document.ClientId, document));
+        document.Left = true;
+        var remaining = await hub.LeaveAsync(document.HubId, document);
         await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerLeft(document.Grant.PeerName, remaining));
     }
 
@@ -268,23 +277,22 @@ public sealed class SyncV2Connection(
         }
     }
 
-    // A document this socket is leaving has nothing to send, and while closing nothing more is sent:
-    // neither is a full queue (which would abort the socket).
-    bool IDocumentPeer.TrySend(string docId, byte[] message) =>
-        !_clientIdByHubId.TryGetValue(docId, out var clientId) || _channel.TrySendBinary(V2Frame.Encode(clientId, message)) || _closing != null;
+    // While closing nothing more is sent: neither is a full queue (which would abort the socket).
+    private bool TrySendBinary(byte[] frame) => _channel.TrySendBinary(frame) || _closing != null;
 
-    bool IDocumentPeer.TrySendText(string text) => _channel.TrySendText(text) || _closing != null;
+    private bool TrySendText(string text) => _channel.TrySendText(text) || _closing != null;
 
-    void IDocumentPeer.Abort(string reason)
+    private void Abort(string reason)
     {
         SyncLog.Aborted(logger, reason);
         _channel.Abort();
     }
 
-    void IDocumentPeer.DocumentClosed(string docId)
+    /// <summary>The hub closed an open document under this socket (storage failed): it is told, and may join again.</summary>
+    private void Closed(OpenDocument document)
     {
-        if (!_clientIdByHubId.TryRemove(docId, out var clientId)) return;
-        _open.TryRemove(clientId, out _);
-        _channel.TrySendText(ControlMessages.Error(clientId, "the document was closed by the server; send SyncStep1 again to rejoin"));
+        if (!_open.TryRemove(new KeyValuePair<string, OpenDocument>(document.ClientId, document))) return;
+        document.Left = true;
+        _channel.TrySendText(ControlMessages.Error(document.ClientId, "the document was closed by the server; send SyncStep1 again to rejoin"));
     }
 }

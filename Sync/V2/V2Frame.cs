@@ -28,15 +28,26 @@ public static class V2Frame
         return true;
     }
 
-    /// <summary>Frames a payload; doc ids longer than 255 bytes cannot be framed (and are refused on open).</summary>
-    public static byte[] Encode(string docId, byte[] payload)
+    /// <summary>Frames a payload behind its document's <see cref="Prefix"/>.</summary>
+    public static byte[] Encode(byte[] prefix, byte[] payload)
+    {
+        var frame = new byte[prefix.Length + payload.Length];
+        prefix.CopyTo(frame, 0);
+        payload.CopyTo(frame, prefix.Length);
+        return frame;
+    }
+
+    /// <summary>
+    /// What precedes the payload in every frame of <paramref name="docId"/>: its length byte and UTF-8
+    /// bytes. Doc ids longer than 255 bytes cannot be framed (and are refused on open).
+    /// </summary>
+    public static byte[] Prefix(string docId)
     {
         var idLength = Encoding.UTF8.GetByteCount(docId);
         if (idLength > MaxDocIdBytes) throw new ArgumentException($"doc id longer than {MaxDocIdBytes} bytes", nameof(docId));
-        var frame = new byte[1 + idLength + payload.Length];
-        frame[0] = (byte)idLength;
-        Encoding.UTF8.GetBytes(docId, frame.AsSpan(1));
-        payload.CopyTo(frame.AsSpan(1 + idLength));
-        return frame;
+        var prefix = new byte[1 + idLength];
+        prefix[0] = (byte)idLength;
+        Encoding.UTF8.GetBytes(docId, prefix.AsSpan(1));
+        return prefix;
     }
 }

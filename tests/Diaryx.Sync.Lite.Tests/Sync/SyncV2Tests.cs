@@ -85,6 +85,15 @@ public sealed class SyncV2Tests(SyncServer server) : IClassFixture<SyncServer>
     }
 
     [Fact]
+    public async Task One_socket_may_hold_a_document_under_two_ids_and_leave_one_of_them()
+    {
+        var user = await server.NewUserAsync();
+        var result = await server.RunV2ScenarioAsync("twoNames", new { url = server.SyncV2Url, token = user.Token, workspace = user.DefaultWorkspaceId });
+        Assert.Equal(["first.md", "second.md"], Strings(result.GetProperty("stillOpen")));
+        Assert.Equal(["first.md"], Strings(result.GetProperty("left")));
+    }
+
+    [Fact]
     public async Task A_peer_that_stops_reading_is_dropped_without_holding_up_the_others()
     {
         var user = await server.NewUserAsync();

@@ -186,6 +186,30 @@ const scenarios = {
     return { files: keys(bare.doc(workspace)).split(',') }
   },
 
+  /**
+   * One socket holds the same document under two ids (bare and prefixed): each id gets the other
+   * peers' changes, and leaving one id leaves the other open.
+   */
+  async twoNames ({ url, token, workspace }) {
+    const both = await connect(withToken(url, token), 'both')
+    const writer = await connect(withToken(url, token), 'writer')
+    both.open(workspace)
+    both.open(ws(workspace))
+    writer.open(ws(workspace))
+    for (const [client, id] of [[both, workspace], [both, ws(workspace)], [writer, ws(workspace)]]) await client.waitSynced(id)
+    const keys = (doc) => [...doc.getMap('files').keys()].sort().join(',')
+    writer.doc(ws(workspace)).getMap('files').set('first.md', fileMeta('first.md', 'First'))
+    await waitFor(() => keys(both.doc(workspace)) === 'first.md' && keys(both.doc(ws(workspace))) === 'first.md', 'both ids receive the change')
+    both.sendText({ action: 'leave', doc: workspace })
+    await sleep(200)
+    writer.doc(ws(workspace)).getMap('files').set('second.md', fileMeta('second.md', 'Second'))
+    await waitFor(() => keys(both.doc(ws(workspace))) === 'first.md,second.md', 'the id still open receives the next change')
+    await sleep(200)
+    const result = { stillOpen: keys(both.doc(ws(workspace))).split(','), left: keys(both.doc(workspace)).split(',') }
+    await Promise.all([both.close(), writer.close()])
+    return result
+  },
+
   /** A peer that stops reading must not hold up the document: the others get everything, the slow one is dropped. */
   async slow ({ url, token, workspace, updates = 400, size = 64 * 1024 }) {
     const id = body(workspace, 'slow.md')
