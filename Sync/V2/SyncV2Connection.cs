@@ -205,8 +205,7 @@ public sealed class SyncV2Connection(
 
     private async Task LeaveAsync(OpenDocument document)
     {
-        _open.TryRemove(new KeyValuePair<string, OpenDocument>(document.ClientId, document));
-        document.Left = true;
+        Forget(document);
         var remaining = await hub.LeaveAsync(document.HubId, document);
         await hub.BroadcastTextAsync(document.HubId, ControlMessages.PeerLeft(document.Grant.PeerName, remaining));
     }
@@ -277,6 +276,13 @@ public sealed class SyncV2Connection(
         }
     }
 
+    /// <summary>No longer open under its client id, and nothing more to send for it; false if it already was not.</summary>
+    private bool Forget(OpenDocument document)
+    {
+        document.Left = true;
+        return _open.TryRemove(new KeyValuePair<string, OpenDocument>(document.ClientId, document));
+    }
+
     // While closing nothing more is sent: neither is a full queue (which would abort the socket).
     private bool TrySendBinary(byte[] frame) => _channel.TrySendBinary(frame) || _closing != null;
 
@@ -291,8 +297,7 @@ public sealed class SyncV2Connection(
     /// <summary>The hub closed an open document under this socket (storage failed): it is told, and may join again.</summary>
     private void Closed(OpenDocument document)
     {
-        if (!_open.TryRemove(new KeyValuePair<string, OpenDocument>(document.ClientId, document))) return;
-        document.Left = true;
+        if (!Forget(document)) return;
         _channel.TrySendText(ControlMessages.Error(document.ClientId, "the document was closed by the server; send SyncStep1 again to rejoin"));
     }
 }
