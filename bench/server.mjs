@@ -218,7 +218,7 @@ if (only.includes(1)) {
     const rounds = r.fanoutRounds
     if (!rounds?.length) continue
     r.fanout = { rounds: rounds.length, lost: Math.max(...rounds.map((x) => x.lost)), drained: rounds.every((x) => x.drained) }
-    for (const k of ['p50', 'p99', 'max', 'cpuSeconds', 'peakRss', 'loadGeneratorCpuSeconds']) r.fanout[k] = median(rounds.map((x) => x[k]))
+    for (const k of ['p50', 'p99', 'max', 'cpuSeconds', 'peakRss', 'loadGeneratorCpuSeconds', 'loadGeneratorLoopDelayP99']) r.fanout[k] = median(rounds.map((x) => x[k]))
   }
 }
 
@@ -312,6 +312,7 @@ const f = cfg.fan
 const rows = [
   [`1. fan-out relay latency p50 (${f.docs}×${f.clients}, ${f.rate}/s, ${f.seconds} s; median of ${f.rounds})`, (r) => r.fanout?.p50, ms],
   ['1. fan-out relay latency p99', (r) => r.fanout?.p99, ms],
+  ['1. (load generator event-loop delay p99 meanwhile)', (r) => r.fanout?.loadGeneratorLoopDelayP99, ms],
   ['1. fan-out server CPU', (r) => r.fanout?.cpuSeconds, sec],
   ['1. fan-out server peak RSS', (r) => r.fanout?.peakRss, mb],
   ['1. fan-out updates lost', (r) => r.fanout?.lost, int],
