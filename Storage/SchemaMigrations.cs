@@ -33,9 +33,14 @@
  *                    across compactions), doc_id, data (one Yjs update v1), user_id / device_id /
  *                    guest_id (the author, all NULL for the server itself), created_at (ms)
  *                    Index (doc_id, id): a document's log in order, and prefix listing.
- *   A document = its snapshot (if any) + its updates rows, oldest first. Compaction replaces the
- *   snapshot and deletes the rows it folded in, in one transaction. Doc ids are not foreign keys:
+ *   A document = its snapshot (if any) + its updates rows, oldest first. Doc ids are not foreign keys:
  *   `workspace:<wsid>` and `body:<wsid>/<path>` (DESIGN.md §2).
+ *
+ * Snapshots say which rows they hold (migration 3):
+ *   snapshots.through_id  the newest updates id the snapshot holds (0: none). Compaction writes the
+ *                         snapshot with through_id = the newest id in the log; the document's rows up to
+ *                         it are skipped by every reader and deleted later, a few at a time, so that
+ *                         deleting them does not hold up other documents' appends.
  */
 
 namespace Diaryx.Sync.Lite.Storage;
@@ -124,6 +129,10 @@ internal static class SchemaMigrations
                 created_at INTEGER NOT NULL
             );
             CREATE INDEX idx_updates_doc_id ON updates(doc_id, id);
+            """),
+
+        new(3, "snapshots: the newest update row each one holds", """
+            ALTER TABLE snapshots ADD COLUMN through_id INTEGER NOT NULL DEFAULT 0;
             """),
     ];
 }

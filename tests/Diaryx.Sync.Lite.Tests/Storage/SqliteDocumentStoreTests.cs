@@ -91,6 +91,91 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_compaction_commits_the_snapshot_alone_and_the_rows_it_holds_are_purged_after_it()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        var store = new SqliteDocumentStore(db);
+        for (byte i = 0; i < 200; i++) await store.AppendAsync(i % 2 == 0 ? "d" : "other", [i], Alice);
+
+        // Deleting fails while this trigger exists: a compaction that deleted in its own commit would fail whole.
+        using var raw = dir.OpenRawConnection();
+        raw.Execute("CREATE TRIGGER keep_rows BEFORE DELETE ON updates BEGIN SELECT RAISE(ABORT, 'no deletes'); END;");
+        await store.CompactAsync("d", [0xC0]);
+        var after = await store.AppendAsync("d", [1], Alice);
+
+        // The 100 rows the snapshot holds are still in the file, and no reader sees them.
+        Assert.Equal(101L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'd';"));
+        var doc = await store.LoadAsync("d");
+        Assert.Equal([0xC0], doc.Snapshot);
+        Assert.Equal([after], doc.Updates.Select(u => u.Id));
+        Assert.Equal(new UpdateLogStats(1, 1, after), await store.GetLogStatsAsync("d"));
+        Assert.Equal(new UpdateLogStats(101, 101, after), await store.GetLogTotalsAsync());
+        Assert.Equal(["d", "other"], await store.ListAsync(""));
+        await store.DisposeAsync();
+
+        // The next start finds them and purges them, and only them.
+        raw.Execute("DROP TRIGGER keep_rows;");
+        await using var restarted = new SqliteDocumentStore(db);
+        await WaitUntilAsync(() => (long)raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'd';")! == 1);
+        Assert.Equal(100L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'other';"));
+        Assert.Equal([after], (await restarted.LoadAsync("d")).Updates.Select(u => u.Id));
+    }
+
+    [Fact]
+    public async Task A_file_from_before_snapshots_noted_their_rows_loads_its_snapshot_and_whole_log()
+    {
+        using var dir = new StorageTestDirectory();
+        using (new SqliteDatabase(dir.DbPath, SchemaMigrations.All.Take(2).ToList()))
+        using (var old = dir.OpenRawConnection())
+        {
+            // Compactions then deleted the rows they folded in: what is left came after the snapshot.
+            old.Execute("""
+                INSERT INTO snapshots (doc_id, state, updated_at) VALUES ('d', x'C0', 1);
+                INSERT INTO updates (doc_id, data, created_at) VALUES ('d', x'01', 2), ('d', x'02', 3);
+                """);
+        }
+
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+        var doc = await store.LoadAsync("d");
+        Assert.Equal([0xC0], doc.Snapshot);
+        Assert.Equal([[1], [2]], doc.Updates.Select(u => u.Data));
+        Assert.Equal(2, (await store.GetLogStatsAsync("d")).Count);
+    }
+
+    [Fact]
+    public async Task Rows_a_snapshot_holds_are_purged_a_chunk_at_a_time_between_appends()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        // One operation per batch: the writer purges a chunk after each.
+        await using var store = new SqliteDocumentStore(db, maxBatchSize: 1);
+        await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => store.AppendAsync($"doc-{i % 3}", BitConverter.GetBytes(i), Alice)));
+
+        // Every purged row notes the newest id in the log at that moment.
+        using var raw = dir.OpenRawConnection();
+        raw.Execute("""
+            CREATE TABLE purged (doc_id TEXT, newest_id INTEGER);
+            CREATE TRIGGER note_purge AFTER DELETE ON updates BEGIN
+                INSERT INTO purged VALUES (OLD.doc_id, (SELECT max(id) FROM updates));
+            END;
+            """);
+        var compact = store.CompactAsync("doc-0", [0xC0]);
+        var appends = Enumerable.Range(0, 20).Select(_ => store.AppendAsync("doc-1", [1], Alice)).ToList();
+        await compact;
+        await Task.WhenAll(appends);
+        await WaitUntilAsync(() => (long)raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'doc-0';")! == 0);
+
+        Assert.Equal(1000L, raw.Scalar("SELECT count(*) FROM purged WHERE doc_id = 'doc-0';"));
+        Assert.Equal(0L, raw.Scalar("SELECT count(*) FROM purged WHERE doc_id <> 'doc-0';"));
+        // Appends committed between the purge's deletes: they were not one transaction (nor the compaction's).
+        Assert.True((long)raw.Scalar("SELECT count(DISTINCT newest_id) FROM purged;")! > 1);
+        Assert.Equal(1020L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'doc-1';"));
+        Assert.Empty((await store.LoadAsync("doc-0")).Updates);
+    }
+
+    [Fact]
     public async Task Appends_and_compactions_queued_together_keep_their_order()
     {
         using var dir = new StorageTestDirectory();
