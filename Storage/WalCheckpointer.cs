@@ -8,7 +8,7 @@ namespace Diaryx.Sync.Lite.Storage;
 /// for a checkpoint's copying. (SQLite's automatic checkpoint runs inside the commit that takes the WAL
 /// past 1000 pages: under the fan-out benchmark that stopped every relay for 10-20 ms three times a
 /// second.) The writer turns its automatic checkpoints off and reports each commit to
-/// <see cref="Committed"/>; once the WAL holds about as many pages as SQLite would let pass (1000), this
+/// <see cref="Committed"/>; once the WAL holds about <see cref="DefaultPagesPerCheckpoint"/> pages, this
 /// thread runs a passive checkpoint, which never blocks the writer. A few edits a second thus still cost
 /// a checkpoint only every few minutes, not an fsync per edit.
 /// <para>
@@ -17,17 +17,20 @@ namespace Diaryx.Sync.Lite.Storage;
 /// would then need fresh file blocks and page-cache memory: under the fan-out benchmark that cost a
 /// sixth of the server's CPU. So after each checkpoint <see cref="RestartWanted"/> asks the writer to
 /// <see cref="Restart"/> the WAL between two batches: it copies the few pages appended since and the
-/// next commit writes the WAL from its start again, over blocks already in memory. A WAL that a reader
-/// made grow is trimmed back to <c>maxWalBytes</c> when it starts over.
+/// next commit writes the WAL from its start again, over blocks already in memory. That restart syncs
+/// the WAL and the database file while appends wait (3-14 ms here), so checkpoints come every 4000
+/// pages, not SQLite's 1000: in the fan-out benchmark a quarter as many of those waits, and 5 % less
+/// CPU (pages written again and again are copied once per checkpoint). A WAL that a reader made grow
+/// is trimmed back to <c>maxWalBytes</c> when it starts over.
 /// </para>
 /// </summary>
 internal sealed class WalCheckpointer : IDisposable
 {
-    /// <summary>SQLite's automatic checkpoint size (<c>wal_autocheckpoint</c>): about 4 MiB of WAL.</summary>
-    public const int DefaultPagesPerCheckpoint = 1000;
+    /// <summary>Four times SQLite's automatic checkpoint size (<c>wal_autocheckpoint</c>): about 16 MiB of WAL.</summary>
+    public const int DefaultPagesPerCheckpoint = 4000;
 
-    /// <summary>What a WAL keeps on disk when it starts over (SQLite's <c>journal_size_limit</c>).</summary>
-    public const long DefaultMaxWalBytes = 16L << 20;
+    /// <summary>What a WAL keeps on disk when it starts over (SQLite's <c>journal_size_limit</c>): room for a checkpoint's pages and those appended while it ran.</summary>
+    public const long DefaultMaxWalBytes = 32L << 20;
 
     private const int PageBytes = 4096;
 
