@@ -6,14 +6,14 @@
 //   node bench/server.mjs [--quick] [--only 1,2,...] [--servers ours,hocuspocus,yws] [--json FILE]
 //        [--fan-docs N] [--fan-clients N] [--fan-rate N] [--fan-seconds N] [--fan-size N] [--fan-rounds N]
 //        [--ws-docs N] [--ws-size N] [--idle-docs N] [--idle-size N] [--durable-docs N]
-//        [--durable-updates N] [--big-clients N] [--cold-runs N] [--trace PATH]
+//        [--durable-updates N] [--big-clients N] [--big-rounds N] [--cold-runs N] [--trace PATH]
 //
 // Defaults are the issue's numbers (fan-out 50 docs × 10 clients × 5/s × 30 s, 1,000-doc workspace,
 // 10,000 idle docs, 50 clients on the big doc); --quick shrinks them (fan-out 10 × 5 × 5/s × 10 s,
-// 300-doc workspace, 2,000 idle docs, 10,000 durable updates, 20 big-doc clients). Fan-out runs in
-// 3 rounds (--quick: 1), the servers taking turns in an order that rotates each round, because on a
-// 2-core machine its latencies and CPU drift by a third from one run to the next and whoever runs
-// first fares worse; the table shows each figure's median over the rounds.
+// 300-doc workspace, 2,000 idle docs, 10,000 durable updates, 20 big-doc clients). Fan-out and the
+// big document run in 3 rounds (--quick: 1), the servers taking turns in an order that rotates each
+// round, because on a 2-core machine their figures drift by a third from one run to the next and
+// whoever runs first fares worse; the table shows each figure's median over the rounds.
 //
 // Steps: npm ci in bench/node when node_modules is missing or older than the lockfile; dotnet publish
 // -c Release (Native AOT) of Diaryx.Sync.Lite.csproj into a temp dir; then, per server and per
@@ -52,7 +52,7 @@ const cfg = {
   ws: { count: num('--ws-docs', 1000, 300), size: num('--ws-size', 1000, 1000) },
   idle: { count: num('--idle-docs', 10000, 2000), size: num('--idle-size', 100, 100) },
   durable: { docs: num('--durable-docs', 10, 10), total: num('--durable-updates', 50000, 10000) },
-  big: { clients: num('--big-clients', 50, 20) },
+  big: { clients: num('--big-clients', 50, 20), rounds: num('--big-rounds', 3, 1) },
   coldRuns: num('--cold-runs', 5, 3)
 }
 const only = (opt('--only', '1,2,3,4,5,6')).split(',').map(Number)
@@ -197,29 +197,45 @@ const attempt = async (key, n, fn) => {
   try { await fn(r) } catch (err) { r[`error${n}`] = String(err?.stack ?? err); log(`${key}: scenario ${n} failed: ${err?.message ?? err}`) }
 }
 
-// Scenario 1, in rounds: the servers take turns, in an order rotated each round.
-if (only.includes(1)) {
-  for (let round = 0; round < cfg.fan.rounds; round++) {
+// Scenarios 1 and 6 run in rounds: the servers take turns, in an order rotated each round; the table
+// shows each figure's median over the rounds.
+const median = (xs) => { const v = xs.filter((x) => x != null).sort((a, b) => a - b); return v.length ? v[Math.floor((v.length - 1) / 2)] : null }
+const inRounds = async (n, rounds, name, fn) => {
+  for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < serverKeys.length; i++) {
       const key = serverKeys[(i + round) % serverKeys.length]
-      await attempt(key, 1, async (r) => {
-        const dir = freshDir(key, 'fanout')
+      await attempt(key, n, async (r) => {
+        const dir = freshDir(key, name)
         const srv = await start(key, dir, { token: servers[key].prepare(dir) })
         r.coldStarts.push(srv.coldMs)
-        const fanout = await load.fanout(srv.target, cfg.fan, srv)
-        if (fanout.lost > 0) lostAny = true
-        ;(r.fanoutRounds ??= []).push(fanout)
+        ;(r[`${name}Rounds`] ??= []).push(await fn(srv))
         await srv.stop()
       })
     }
   }
-  const median = (xs) => { const v = xs.filter((x) => x != null).sort((a, b) => a - b); return v.length ? v[Math.floor((v.length - 1) / 2)] : null }
+}
+const medians = (name, keys, summary) => {
   for (const r of Object.values(results)) {
-    const rounds = r.fanoutRounds
+    const rounds = r[`${name}Rounds`]
     if (!rounds?.length) continue
-    r.fanout = { rounds: rounds.length, lost: Math.max(...rounds.map((x) => x.lost)), drained: rounds.every((x) => x.drained) }
-    for (const k of ['p50', 'p99', 'max', 'cpuSeconds', 'peakRss', 'loadGeneratorCpuSeconds', 'loadGeneratorLoopDelayP99']) r.fanout[k] = median(rounds.map((x) => x[k]))
+    r[name] = { rounds: rounds.length, ...summary(rounds) }
+    for (const k of keys) r[name][k] = median(rounds.map((x) => x[k]))
   }
+}
+
+if (only.includes(1)) {
+  await inRounds(1, cfg.fan.rounds, 'fanout', async (srv) => {
+    const fanout = await load.fanout(srv.target, cfg.fan, srv)
+    if (fanout.lost > 0) lostAny = true
+    return fanout
+  })
+  medians('fanout', ['p50', 'p99', 'max', 'cpuSeconds', 'peakRss', 'loadGeneratorCpuSeconds', 'loadGeneratorLoopDelayP99'],
+    (rounds) => ({ lost: Math.max(...rounds.map((x) => x.lost)), drained: rounds.every((x) => x.drained) }))
+}
+
+if (only.includes(6)) {
+  await inRounds(6, cfg.big.rounds, 'big', (srv) => load.bigDoc(srv.target, { update: bigDoc.update, length: bigDoc.length, clients: cfg.big.clients }, srv))
+  medians('big', ['ms', 'cpuSeconds', 'peakRss'], (rounds) => ({ ok: rounds.every((x) => x.ok), appliedAsDifferent: Math.max(...rounds.map((x) => x.appliedAsDifferent)) }))
 }
 
 for (const key of serverKeys) {
@@ -287,13 +303,6 @@ for (const key of serverKeys) {
     }
   })
 
-  await run(6, async () => {
-    const dir = freshDir(key, 'big')
-    const srv = await start(key, dir, { token: servers[key].prepare(dir) })
-    r.coldStarts.push(srv.coldMs)
-    r.big = await load.bigDoc(srv.target, { update: bigDoc.update, length: bigDoc.length, clients: cfg.big.clients }, srv)
-    await srv.stop()
-  })
   const cs = [...r.coldStarts].sort((a, b) => a - b)
   r.coldStartMedian = cs.length ? cs[Math.floor(cs.length / 2)] : null
   r.coldStartMin = cs.length ? cs[0] : null
@@ -321,7 +330,7 @@ const rows = [
   ['4. durable updates/s (survived SIGKILL)', (r) => (r.durable ? r.durable.durablePerSecond : null), perSec],
   ['4. updates lost at SIGKILL', (r) => r.durable?.lostAtKill, int],
   ['5. cold start to first WebSocket (median)', (r) => r.coldStartMedian, ms],
-  [`6. big doc opened by ${cfg.big.clients} clients`, (r) => (r.big?.ok ? r.big.ms : null), ms],
+  [`6. big doc opened by ${cfg.big.clients} clients (median of ${cfg.big.rounds})`, (r) => (r.big?.ok ? r.big.ms : null), ms],
   ['6. big doc server peak RSS', (r) => r.big?.peakRss, mb]
 ]
 const has = (k) => serverKeys.includes(k)
