@@ -78,7 +78,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     private long _committedBatches;
     private int _pending;
 
-    /// <summary>Rows per purge transaction while the writer is idle: about a millisecond's work.</summary>
+    /// <summary>Rows per purge transaction while the writer is idle, and the least between two batches: about a millisecond's work.</summary>
     private const int PurgeChunkRows = 64;
 
     /// <summary>Documents whose snapshot holds rows that are still in the log, and the newest such row id (the writer's alone).</summary>
@@ -356,8 +356,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         }
         finally
         {
-            _writerConnection?.Dispose();
-            _writerConnection = null;
+            DropWriter();
         }
     }
 
@@ -387,8 +386,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         {
             // The transaction was rolled back when disposed. Start from a fresh connection next time:
             // this one may be the reason it failed.
-            _writerConnection?.Dispose();
-            _writerConnection = null;
+            DropWriter();
             _logger.LogError(ex, "Storage: committing {Count} queued writes failed; none of them was stored", batch.Count);
             foreach (var operation in batch)
             {
@@ -406,6 +404,13 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     }
 
     private WriterConnection Writer => _writerConnection ??= new WriterConnection(_database.OpenConnection(), _checkpointer);
+
+    /// <summary>Closes the writer's connection (at the end, or after a failure it may have caused); the next write opens a fresh one.</summary>
+    private void DropWriter()
+    {
+        _writerConnection?.Dispose();
+        _writerConnection = null;
+    }
 
     /// <summary>A snapshot of <paramref name="docId"/> now holds its rows up to <paramref name="through"/>: they are to be purged.</summary>
     private void NoteFolded(string docId, long through)
@@ -456,8 +461,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         catch (Exception ex)
         {
             // Harmless to leave (readers skip them); the next start finds them again.
-            _writerConnection?.Dispose();
-            _writerConnection = null;
+            DropWriter();
             _folded.Remove(docId);
             _logger.LogWarning(ex, "Storage: purging the update rows folded into {DocId}'s snapshot failed", docId);
         }
