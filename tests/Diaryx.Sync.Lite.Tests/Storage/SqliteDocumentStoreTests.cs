@@ -449,9 +449,11 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         await Task.WhenAll(Enumerable.Range(0, 40_000).Select(i => store.AppendAsync($"doc-{i % 50}", update, Alice)));
 
         // About 250 MB went through the WAL. Restarted after each checkpoint, it started over about 400
-        // times (about 100 when the checkpoint thread gets little CPU); without, hardly ever.
+        // times here, and 15 times on a machine whose syncs (one per checkpoint) are slow; without
+        // restarts it never starts over and ends up holding all 250 MB.
         var restarts = WalRestarts(dir.DbPath + "-wal");
-        Assert.True(restarts >= 20, $"the WAL started over {restarts} times; it is {new FileInfo(dir.DbPath + "-wal").Length} bytes");
+        var walBytes = new FileInfo(dir.DbPath + "-wal").Length;
+        Assert.True(restarts >= 3 && walBytes < 125_000_000, $"the WAL started over {restarts} times; it is {walBytes} bytes");
         using var raw = dir.OpenRawConnection(readOnly: true);
         Assert.Equal(40_000L, raw.Scalar("SELECT count(*) FROM updates;"));
     }
