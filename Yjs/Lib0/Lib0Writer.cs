@@ -64,27 +64,20 @@ public sealed class Lib0Writer(int initialCapacity = 64)
     }
 
     /// <summary>UTF-8 byte count then bytes; lone surrogates become U+FFFD like TextEncoder.</summary>
-    public void WriteVarString(string value)
+    public void WriteVarString(string value) => WriteVarString(value.AsSpan());
+
+    /// <inheritdoc cref="WriteVarString(string)"/>
+    public void WriteVarString(ReadOnlySpan<char> value)
     {
-        if (value.Length < 128 && IsAscii(value))
+        if (value.Length < 128 && Ascii.IsValid(value))
         {
             WriteUInt8((byte)value.Length);
-            var span = Reserve(value.Length);
-            for (var i = 0; i < value.Length; i++) span[i] = (byte)value[i];
+            Ascii.FromUtf16(value, Reserve(value.Length), out _);
             return;
         }
         var byteCount = Encoding.UTF8.GetByteCount(value);
         WriteVarUInt((ulong)byteCount);
         Encoding.UTF8.GetBytes(value, Reserve(byteCount));
-    }
-
-    private static bool IsAscii(string value)
-    {
-        foreach (var c in value)
-        {
-            if (c >= 0x80) return false;
-        }
-        return true;
     }
 
     public void WriteVarBytes(ReadOnlySpan<byte> bytes)

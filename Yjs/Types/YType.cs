@@ -98,7 +98,7 @@ public sealed class YType(TypeKind kind, string? nodeName = null)
         var builder = new StringBuilder();
         foreach (var item in LiveItems())
         {
-            if (item.Content is ContentString s) builder.Append(s.Text);
+            if (item.Content is ContentString s) builder.Append(s.Chars);
         }
         return builder.ToString();
     }
@@ -172,7 +172,7 @@ public sealed class YType(TypeKind kind, string? nodeName = null)
             switch (item.Content)
             {
                 case ContentString s:
-                    run.Append(s.Text);
+                    run.Append(s.Chars);
                     break;
                 case ContentType t:
                     Flush();

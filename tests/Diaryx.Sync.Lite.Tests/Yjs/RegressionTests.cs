@@ -208,6 +208,25 @@ public sealed class RegressionTests
         await YjsOracle.AssertSameAsYjsAsync([.. peers.AllUpdates]);
     }
 
+    [Fact]
+    public async Task Text_typed_a_character_at_a_time_merges_splits_and_grows_as_in_yjs()
+    {
+        // Each keystroke's item merges into the run before it (into a growing buffer, not a new string);
+        // the run is then split, inside a surrogate pair too, and typed on at both ends of the split.
+        var peers = new Peers(true, 1);
+        var text = peers[0].GetText("t");
+        foreach (var key in new[] { "a", "b", "😀", "c", "d" }) text.Insert(text.Length, key);
+        Assert.Single(peers[0].Store.Clients[1]);
+        text.Insert(3, "x");
+        foreach (var key in new[] { "e", "f" }) text.Insert(text.Length, key);
+        text.Insert(1, "y");
+        text.Insert(3, "z");
+        Assert.Equal("aybz\uFFFDx\uFFFDcdef", text.ToString());
+        text.Delete(6, 3);
+        Assert.Equal("aybz\uFFFDxef", text.ToString());
+        await YjsOracle.AssertSameAsYjsAsync([.. peers.AllUpdates]);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
