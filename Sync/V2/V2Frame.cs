@@ -28,12 +28,28 @@ public static class V2Frame
         return true;
     }
 
-    /// <summary>Frames a payload behind its document's <see cref="Prefix"/>.</summary>
+    /// <summary>Bigger frames (a whole document sent to one peer) are not kept for reuse: they would stay in memory.</summary>
+    internal const int MaxReusedFrameBytes = 16 * 1024;
+
+    /// <summary>The frame <see cref="Encode"/> made last on this thread.</summary>
+    private sealed record LastFrame(byte[] Payload, byte[] Prefix, byte[] Frame);
+
+    [ThreadStatic]
+    private static LastFrame? t_last;
+
+    /// <summary>
+    /// Frames a payload behind its document's <see cref="Prefix"/>. A relay hands the same message to
+    /// each peer of a document in turn on one thread, and every peer whose client names the document
+    /// alike gets the same frame: so the frame made last on this thread is returned again when it fits,
+    /// instead of a copy per peer (most of the bytes a relay allocated). Frames are never modified.
+    /// </summary>
     public static byte[] Encode(byte[] prefix, byte[] payload)
     {
+        if (t_last is { } last && ReferenceEquals(last.Payload, payload) && last.Prefix.AsSpan().SequenceEqual(prefix)) return last.Frame;
         var frame = new byte[prefix.Length + payload.Length];
         prefix.CopyTo(frame, 0);
         payload.CopyTo(frame, prefix.Length);
+        t_last = frame.Length <= MaxReusedFrameBytes ? new LastFrame(payload, prefix, frame) : null;
         return frame;
     }
 
