@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Diaryx.Sync.Lite.Sync;
@@ -171,11 +172,16 @@ public sealed class WebSocketChannel
         _socket.Abort();
     }
 
-    /// <summary>The next message, or null when the peer closed, the connection broke or a message was too big (then closed with 1009).</summary>
-    public async Task<IncomingMessage?> ReceiveAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The next message, or null when the peer closed, the connection broke or a message was too big
+    /// (then closed with 1009). A message that arrives in one piece, as nearly all do, is copied out
+    /// once; the state machine is pooled: this runs once per message of every socket.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<IncomingMessage?> ReceiveAsync(CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        var message = new ArrayBufferWriter<byte>();
+        ArrayBufferWriter<byte>? pieces = null;
         try
         {
             while (true)
@@ -183,22 +189,26 @@ public sealed class WebSocketChannel
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close) return Ended();
                 HeardFromPeer();
-                if (message.WrittenCount + result.Count > _options.MaxMessageBytes)
+                if ((pieces?.WrittenCount ?? 0) + result.Count > _options.MaxMessageBytes)
                 {
                     await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {_options.MaxMessageBytes} bytes");
                     return Ended();
                 }
-                message.Write(buffer.AsSpan(0, result.Count));
-                if (!result.EndOfMessage) continue;
+                if (!result.EndOfMessage || pieces != null)
+                {
+                    pieces ??= new ArrayBufferWriter<byte>();
+                    pieces.Write(buffer.AsSpan(0, result.Count));
+                    if (!result.EndOfMessage) continue;
+                }
                 if (_socket.State == WebSocketState.CloseSent)
                 {
                     // We have said goodbye (shutdown, a timeout) and only wait for the peer's close: what
                     // it sent before it heard is not applied now (the hub may be stopping); Yjs clients
                     // send it again when they resync on their next connection.
-                    message.ResetWrittenCount();
+                    pieces = null;
                     continue;
                 }
-                return new IncomingMessage(result.MessageType, message.WrittenSpan.ToArray());
+                return new IncomingMessage(result.MessageType, pieces != null ? pieces.WrittenSpan.ToArray() : buffer.AsSpan(0, result.Count).ToArray());
             }
         }
         catch (Exception exception) when (ConnectionEnded(exception))

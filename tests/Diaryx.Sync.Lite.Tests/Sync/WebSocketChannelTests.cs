@@ -137,4 +137,22 @@ public sealed class WebSocketChannelTests
         await pair.Channel.SendingEnded.WaitAsync(TimeSpan.FromSeconds(10));
         await Assert.ThrowsAnyAsync<Exception>(async () => { while (true) await pair.ReceiveAsync(); }); // aborted: the stream breaks off
     }
+
+    [Fact]
+    public async Task Received_messages_arrive_whole_in_one_piece_or_many()
+    {
+        await using var pair = await Pair.ConnectAsync(new SyncOptions());
+        var small = Message(1, 1, 100);
+        var big = Message(2, 2, 100_000); // over the 16 KB the channel receives at a time
+        new Random(7).NextBytes(big.AsSpan(8));
+        // A message sent as several WebSocket frames is one message too.
+        await pair.Client.SendAsync(big.AsMemory(0, 30_000), WebSocketMessageType.Binary, endOfMessage: false, CancellationToken.None);
+        await pair.Client.SendAsync(big.AsMemory(30_000), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        await pair.Client.SendAsync(small, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        await pair.Client.SendAsync("hi"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+        Assert.Equal(big, (await pair.Channel.ReceiveAsync(CancellationToken.None))!.Value.Data);
+        Assert.Equal(small, (await pair.Channel.ReceiveAsync(CancellationToken.None))!.Value.Data);
+        Assert.Equal("hi", (await pair.Channel.ReceiveAsync(CancellationToken.None))!.Value.Text);
+    }
 }
