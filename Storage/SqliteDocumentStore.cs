@@ -490,11 +490,8 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             try
             {
                 checkpointer.TakeOverCheckpoints(connection);
-                Insert = Prepare(
-                    "INSERT INTO updates (doc_id, data, user_id, device_id, guest_id, created_at) " +
-                    "VALUES ($doc_id, $data, $user_id, $device_id, $guest_id, $created_at) RETURNING id;",
-                    ("$doc_id", SqliteType.Text), ("$data", SqliteType.Blob), ("$user_id", SqliteType.Text),
-                    ("$device_id", SqliteType.Text), ("$guest_id", SqliteType.Text), ("$created_at", SqliteType.Integer));
+                Insert = new SqliteStatement(connection,
+                    "INSERT INTO updates (doc_id, data, user_id, device_id, guest_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id;");
                 // Operations run in queue order, so the snapshot holds every row of its document there is now.
                 UpsertSnapshot = Prepare(
                     "INSERT INTO snapshots (doc_id, state, updated_at, through_id) " +
@@ -521,7 +518,8 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
 
         public SqliteConnection Connection { get; }
 
-        public SqliteCommand Insert { get; }
+        /// <summary>Runs once per logged update, so it is a <see cref="SqliteStatement"/>, not a command.</summary>
+        public SqliteStatement Insert { get; }
 
         public SqliteCommand UpsertSnapshot { get; }
 
@@ -534,7 +532,6 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
 
         public void Use(SqliteTransaction transaction)
         {
-            Insert.Transaction = transaction;
             UpsertSnapshot.Transaction = transaction;
             DeleteSnapshot.Transaction = transaction;
             DeleteUpdates.Transaction = transaction;
@@ -585,14 +582,14 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
 
         public override void Execute(WriterConnection writer, long nowMilliseconds)
         {
-            var p = writer.Insert.Parameters;
-            p[0].Value = docId;
-            p[1].Value = data;
-            p[2].Value = (object?)author.UserId ?? DBNull.Value;
-            p[3].Value = (object?)author.DeviceId ?? DBNull.Value;
-            p[4].Value = (object?)author.GuestId ?? DBNull.Value;
-            p[5].Value = nowMilliseconds;
-            _id = (long)writer.Insert.ExecuteScalar()!;
+            var insert = writer.Insert;
+            insert.BindText(1, docId);
+            insert.BindBlob(2, data);
+            insert.BindText(3, author.UserId);
+            insert.BindText(4, author.DeviceId);
+            insert.BindText(5, author.GuestId);
+            insert.BindInt64(6, nowMilliseconds);
+            _id = insert.ExecuteScalarInt64();
         }
 
         public override void Complete() => Completion.TrySetResult(_id);

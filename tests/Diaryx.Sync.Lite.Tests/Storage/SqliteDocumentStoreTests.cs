@@ -54,6 +54,28 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Texts_are_stored_as_given_in_any_script_and_at_any_length()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+        var docId = "body:w/日記/été 😀.md";
+        var longId = "body:w/" + new string('é', 2000) + ".md"; // 4,000 UTF-8 bytes
+        var author = new UpdateAuthor("ユーザー", new string('d', 5000), null);
+
+        var id = await store.AppendAsync(docId, [1], author);
+        var longRowId = await store.AppendAsync(longId, [2], author);
+
+        Assert.Equal([id], (await store.LoadAsync(docId)).Updates.Select(u => u.Id));
+        Assert.Equal([longRowId], (await store.LoadAsync(longId)).Updates.Select(u => u.Id));
+        using var raw = dir.OpenRawConnection();
+        Assert.Equal(docId, raw.Scalar("SELECT doc_id FROM updates WHERE id = $id;", ("$id", id)));
+        Assert.Equal(longId, raw.Scalar("SELECT doc_id FROM updates WHERE id = $id;", ("$id", longRowId)));
+        Assert.Equal("ユーザー", raw.Scalar("SELECT user_id FROM updates WHERE id = $id;", ("$id", id)));
+        Assert.Equal(author.DeviceId, raw.Scalar("SELECT device_id FROM updates WHERE id = $id;", ("$id", longRowId)));
+    }
+
+    [Fact]
     public async Task Compaction_replaces_the_snapshot_and_drops_the_log_appended_before_it()
     {
         using var dir = new StorageTestDirectory();
