@@ -46,6 +46,19 @@ internal sealed class SqliteStatement : IDisposable
 
     public void BindInt64(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
 
+    /// <summary>Runs a statement that returns no row.</summary>
+    public void Execute()
+    {
+        try
+        {
+            Check(raw.sqlite3_step(_statement));
+        }
+        finally
+        {
+            raw.sqlite3_reset(_statement);
+        }
+    }
+
     /// <summary>Runs the statement, which must return a row, and returns the row's first column.</summary>
     public long ExecuteScalarInt64()
     {
