@@ -111,7 +111,7 @@ public sealed class Item : AbstractStruct
         }
         if (Parent == null)
         {
-            store.Add(new GcStruct(Client, Clock, Length));
+            store.Add(transaction, new GcStruct(Client, Clock, Length));
             return;
         }
         var parent = Parent;
@@ -145,7 +145,7 @@ public sealed class Item : AbstractStruct
         }
         if (ParentSub == null && Countable && !IsDeleted) parent.Length += Content.Length;
         parent.SearchMarker = null;
-        store.Add(this);
+        store.Add(transaction, this);
         Content.Integrate(transaction, this);
         transaction.AddChanged(parent, ParentSub);
         if ((parent.Item != null && parent.Item.IsDeleted) || (ParentSub != null && Right != null))
@@ -163,40 +163,56 @@ public sealed class Item : AbstractStruct
         else if (ParentSub != null) o = parent.Map.TryGetValue(ParentSub, out var last) ? Leftmost(last) : null;
         else o = parent.Start;
 
-        var conflicting = new HashSet<Item>(ReferenceEqualityComparer.Instance);
-        var beforeOrigin = new HashSet<Item>(ReferenceEqualityComparer.Instance);
-        while (o != null && o != Right)
+        // Sets kept per thread: two new ones for every concurrent insert were a good part of the
+        // garbage an update made. One scan at a time per thread; big ones are not kept.
+        var conflicting = t_conflicting ??= new HashSet<Item>(ReferenceEqualityComparer.Instance);
+        var beforeOrigin = t_beforeOrigin ??= new HashSet<Item>(ReferenceEqualityComparer.Instance);
+        try
         {
-            beforeOrigin.Add(o);
-            conflicting.Add(o);
-            if (Origin == o.Origin)
+            while (o != null && o != Right)
             {
-                if (o.Client < Client)
+                beforeOrigin.Add(o);
+                conflicting.Add(o);
+                if (Origin == o.Origin)
                 {
-                    left = o;
-                    conflicting.Clear();
+                    if (o.Client < Client)
+                    {
+                        left = o;
+                        conflicting.Clear();
+                    }
+                    else if (RightOrigin == o.RightOrigin)
+                    {
+                        break;
+                    }
                 }
-                else if (RightOrigin == o.RightOrigin)
+                else if (o.Origin is { } oOrigin && store.Find(oOrigin) is Item originItem && beforeOrigin.Contains(originItem))
+                {
+                    if (!conflicting.Contains(originItem))
+                    {
+                        left = o;
+                        conflicting.Clear();
+                    }
+                }
+                else
                 {
                     break;
                 }
+                o = o.Right;
             }
-            else if (o.Origin is { } oOrigin && store.Find(oOrigin) is Item originItem && beforeOrigin.Contains(originItem))
-            {
-                if (!conflicting.Contains(originItem))
-                {
-                    left = o;
-                    conflicting.Clear();
-                }
-            }
-            else
-            {
-                break;
-            }
-            o = o.Right;
+        }
+        finally
+        {
+            conflicting.Clear();
+            beforeOrigin.Clear();
+            if (beforeOrigin.EnsureCapacity(0) > MaxKeptScanItems) (t_conflicting, t_beforeOrigin) = (null, null);
         }
         Left = left;
     }
+
+    [ThreadStatic]
+    private static HashSet<Item>? t_conflicting, t_beforeOrigin;
+
+    private const int MaxKeptScanItems = 1024;
 
     private static Item Leftmost(Item item)
     {

@@ -35,7 +35,8 @@ public sealed class StructStore
         return sv;
     }
 
-    public void Add(AbstractStruct item)
+    /// <summary>Appends a struct to its client's structs (only this moves a client's state on), noting the state before in <paramref name="transaction"/>.</summary>
+    public void Add(Transaction transaction, AbstractStruct item)
     {
         if (!Clients.TryGetValue(item.Client, out var structs))
         {
@@ -46,6 +47,7 @@ public sealed class StructStore
         {
             throw new InvalidOperationException("Struct store must stay contiguous");
         }
+        transaction.NoteAppend(item.Client, item.Clock);
         structs.Add(item);
     }
 

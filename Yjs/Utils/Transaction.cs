@@ -10,14 +10,18 @@ namespace Diaryx.Sync.Lite.Yjs.Utils;
 /// </summary>
 public sealed class Transaction
 {
-    private readonly Dictionary<long, long> _beforeState;
+    /// <summary>
+    /// The state before this transaction of each client it appended structs to (only appends move a
+    /// state on): noted as they happen rather than a copy of the whole state vector up front, which
+    /// cost two dictionaries the size of the document's client list for every keystroke.
+    /// </summary>
+    private Dictionary<long, long>? _appendedFrom;
 
     internal Transaction(YDoc doc, object? origin, bool local)
     {
         Doc = doc;
         Origin = origin;
         Local = local;
-        _beforeState = doc.Store.GetStateVector();
     }
 
     public YDoc Doc { get; }
@@ -36,7 +40,12 @@ public sealed class Transaction
     /// <summary>Types whose content changed (types created in this transaction are not listed).</summary>
     public HashSet<YType> Changed { get; } = new(ReferenceEqualityComparer.Instance);
 
-    public long BeforeState(long client) => _beforeState.TryGetValue(client, out var clock) ? clock : 0;
+    /// <summary>The client's state when this transaction began (while it runs, or at its end).</summary>
+    public long BeforeState(long client) =>
+        _appendedFrom != null && _appendedFrom.TryGetValue(client, out var clock) ? clock : Doc.Store.GetState(client);
+
+    /// <summary>The store appends a struct of <paramref name="client"/> starting at <paramref name="clock"/>, its state until then.</summary>
+    internal void NoteAppend(long client, long clock) => (_appendedFrom ??= []).TryAdd(client, clock);
 
     internal void AddChanged(YType type, string? parentSub)
     {
@@ -49,13 +58,10 @@ public sealed class Transaction
     {
         var store = Doc.Store;
         DeleteSet.SortAndMerge();
-        var afterState = store.GetStateVector();
         if (Doc.Gc) CollectGarbage(store);
         MergeDeletedStructs(store);
-        foreach (var (client, clock) in afterState)
+        foreach (var (client, beforeClock) in _appendedFrom ?? [])
         {
-            var beforeClock = BeforeState(client);
-            if (beforeClock == clock) continue;
             var structs = store.Clients[client];
             var firstChange = Math.Max(StructStore.FindIndex(structs, beforeClock), 1);
             for (var i = structs.Count - 1; i >= firstChange;) i -= 1 + TryMergeWithLefts(structs, i);
@@ -68,15 +74,14 @@ public sealed class Transaction
             if (position + 1 < structs.Count && TryMergeWithLefts(structs, position + 1) > 1) continue;
             if (position > 0) TryMergeWithLefts(structs, position);
         }
-        if (!Local && afterState.TryGetValue(Doc.ClientId, out var own) && own != BeforeState(Doc.ClientId))
+        if (!Local && _appendedFrom != null && _appendedFrom.ContainsKey(Doc.ClientId))
         {
             // Someone else wrote with our client id: take a new one so our ids stay unique.
             Doc.ClientId = YDoc.GenerateClientId();
         }
-        var changedState = afterState.Any(e => BeforeState(e.Key) != e.Value);
-        if (!encodeUpdate || (DeleteSet.IsEmpty && !changedState)) return null;
+        if (!encodeUpdate || (DeleteSet.IsEmpty && _appendedFrom == null)) return null;
         var writer = new Lib0Writer();
-        UpdateEncoding.WriteClientsStructs(writer, store.Clients, _beforeState);
+        UpdateEncoding.WriteClientsStructs(writer, store.Clients, [.. _appendedFrom ?? []]);
         DeleteSet.Write(writer);
         return writer.ToArray();
     }

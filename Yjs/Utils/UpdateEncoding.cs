@@ -21,9 +21,15 @@ public static class UpdateEncoding
         {
             if (!target.ContainsKey(client) && structs.Count > 0) toWrite.Add(new(client, 0));
         }
-        toWrite.Sort((a, b) => b.Key.CompareTo(a.Key));
-        writer.WriteVarUInt((ulong)toWrite.Count);
-        foreach (var (client, clock) in toWrite) WriteStructs(writer, clients[client], client, clock);
+        WriteClientsStructs(writer, clients, toWrite);
+    }
+
+    /// <summary>Writes the structs of the clients in <paramref name="from"/> from the clock given for each (sorts it).</summary>
+    public static void WriteClientsStructs(Lib0Writer writer, Dictionary<long, List<AbstractStruct>> clients, List<KeyValuePair<long, long>> from)
+    {
+        from.Sort((a, b) => b.Key.CompareTo(a.Key));
+        writer.WriteVarUInt((ulong)from.Count);
+        foreach (var (client, clock) in from) WriteStructs(writer, clients[client], client, clock);
     }
 
     private static void WriteStructs(Lib0Writer writer, List<AbstractStruct> structs, long client, long clock)

@@ -80,8 +80,9 @@ internal static class UpdateIntegration
     private static (byte[] Update, Dictionary<long, long> Missing)? IntegrateStructs(
         Transaction transaction, StructStore store, Dictionary<long, ClientRefs> refsByClient)
     {
-        var clientIds = refsByClient.Keys.OrderBy(c => c).ToList();
+        var clientIds = new List<long>(refsByClient.Keys);
         if (clientIds.Count == 0) return null;
+        clientIds.Sort();
 
         ClientRefs? NextTarget()
         {
@@ -96,18 +97,20 @@ internal static class UpdateIntegration
 
         var current = NextTarget();
         if (current == null) return null;
-        var stack = new Stack<AbstractStruct>();
-        var restStructs = new Dictionary<long, List<AbstractStruct>>();
-        var missing = new Dictionary<long, long>();
-        var state = new Dictionary<long, long>();
+        // Only an update that cannot be integrated whole needs these.
+        var stack = new Stack<AbstractStruct>(0);
+        Dictionary<long, List<AbstractStruct>>? restStructs = null;
+        Dictionary<long, long>? missing = null;
 
         void UpdateMissing(long client, long clock)
         {
+            missing ??= [];
             if (!missing.TryGetValue(client, out var known) || known > clock) missing[client] = clock;
         }
 
         void MoveStackToRest()
         {
+            restStructs ??= [];
             // Stack order: bottom first, as yjs iterates its array.
             foreach (var item in stack.Reverse())
             {
@@ -134,12 +137,8 @@ internal static class UpdateIntegration
         {
             if (head is not SkipStruct)
             {
-                if (!state.TryGetValue(head.Client, out var localClock))
-                {
-                    localClock = store.GetState(head.Client);
-                    state[head.Client] = localClock;
-                }
-                var offset = localClock - head.Clock;
+                // (yjs caches these states in a map; integrating is what moves them on, so the store has them.)
+                var offset = store.GetState(head.Client) - head.Clock;
                 if (offset < 0)
                 {
                     stack.Push(head);
@@ -166,7 +165,6 @@ internal static class UpdateIntegration
                     else if (offset == 0 || offset < head.Length)
                     {
                         Integrate(transaction, store, head, offset);
-                        state[head.Client] = head.End;
                     }
                 }
             }
@@ -186,11 +184,11 @@ internal static class UpdateIntegration
             }
         }
 
-        if (restStructs.Count == 0) return null;
+        if (restStructs == null) return null;
         var writer = new Lib0Writer();
         UpdateEncoding.WriteClientsStructs(writer, restStructs, new Dictionary<long, long>());
         writer.WriteVarUInt(0UL); // empty delete set
-        return (writer.ToArray(), missing);
+        return (writer.ToArray(), missing!); // every struct moved to the rest noted what it misses
     }
 
     private static void Integrate(Transaction transaction, StructStore store, AbstractStruct head, long offset)
@@ -206,7 +204,7 @@ internal static class UpdateIntegration
                     gc.Clock += offset;
                     gc.Length -= offset;
                 }
-                store.Add(gc);
+                store.Add(transaction, gc);
                 break;
         }
     }
