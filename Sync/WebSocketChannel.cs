@@ -56,10 +56,11 @@ public sealed class WebSocketChannel
 
     /// <summary>
     /// The connection is dropped (<see cref="Abort"/>) when <paramref name="cancellationToken"/> is cancelled.
-    /// Sends themselves take no token: a cancellable send costs ManagedWebSocket a slower path for every
-    /// message, and aborting the socket ends a send that waits just as well.
+    /// Sends and receives themselves take no token: a cancellable send costs ManagedWebSocket a slower
+    /// path, and a cancellable receive a token registration in it and in Kestrel, for every message;
+    /// aborting the socket ends a send or receive that waits just as well.
     /// </summary>
-    public void StartSending(CancellationToken cancellationToken) =>
+    public void Start(CancellationToken cancellationToken) =>
         cancellationToken.UnsafeRegister(static channel => ((WebSocketChannel)channel!).Abort(), this);
 
     public bool TrySendBinary(byte[] data) => TryQueue(WebSocketMessageType.Binary, data);
@@ -178,7 +179,7 @@ public sealed class WebSocketChannel
     /// once; the state machine is pooled: this runs once per message of every socket.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<IncomingMessage?> ReceiveAsync(CancellationToken cancellationToken)
+    public async ValueTask<IncomingMessage?> ReceiveAsync()
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         ArrayBufferWriter<byte>? pieces = null;
@@ -186,7 +187,7 @@ public sealed class WebSocketChannel
         {
             while (true)
             {
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close) return Ended();
                 HeardFromPeer();
                 if ((pieces?.WrittenCount ?? 0) + result.Count > _options.MaxMessageBytes)

@@ -43,12 +43,12 @@ public abstract class SyncV1Connection(WebSocket socket, V1Connect connect, Sync
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Channel.StartSending(cancellationToken);
+        Channel.Start(cancellationToken);
         Services.Changes.Revoked += OnRevoked;
         try
         {
             await OpenAsync(cancellationToken);
-            while (!_closing && await Channel.ReceiveAsync(cancellationToken) is { } message)
+            while (!_closing && await Channel.ReceiveAsync() is { } message)
             {
                 if (message.Type == WebSocketMessageType.Binary) await OnBinaryAsync(message.Data, cancellationToken);
                 else if (ReceivesText) await OnTextAsync(message.Text, cancellationToken);

@@ -59,11 +59,11 @@ public sealed class SyncV2Connection(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _channel.StartSending(cancellationToken);
+        _channel.Start(cancellationToken);
         changes.Revoked += OnRevoked;
         try
         {
-            while (await _channel.ReceiveAsync(cancellationToken) is { } message)
+            while (await _channel.ReceiveAsync() is { } message)
             {
                 if (message.Type == WebSocketMessageType.Binary) await HandleBinaryAsync(message.Data, cancellationToken);
                 else await HandleTextAsync(message.Text, cancellationToken);

@@ -31,7 +31,7 @@ public sealed class WebSocketChannelTests
             var serverSocket = WebSocket.CreateFromStream(new NetworkStream(pair._accepted, ownsSocket: true), isServer: true, subProtocol: null, Timeout.InfiniteTimeSpan);
             pair.Client = WebSocket.CreateFromStream(pair._client.GetStream(), isServer: false, subProtocol: null, Timeout.InfiniteTimeSpan);
             pair.Channel = new WebSocketChannel(serverSocket, options);
-            pair.Channel.StartSending(connection);
+            pair.Channel.Start(connection);
             return pair;
         }
 
@@ -151,8 +151,22 @@ public sealed class WebSocketChannelTests
         await pair.Client.SendAsync(small, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
         await pair.Client.SendAsync("hi"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
 
-        Assert.Equal(big, (await pair.Channel.ReceiveAsync(CancellationToken.None))!.Value.Data);
-        Assert.Equal(small, (await pair.Channel.ReceiveAsync(CancellationToken.None))!.Value.Data);
-        Assert.Equal("hi", (await pair.Channel.ReceiveAsync(CancellationToken.None))!.Value.Text);
+        Assert.Equal(big, (await pair.Channel.ReceiveAsync())!.Value.Data);
+        Assert.Equal(small, (await pair.Channel.ReceiveAsync())!.Value.Data);
+        Assert.Equal("hi", (await pair.Channel.ReceiveAsync())!.Value.Text);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_connection_ends_a_receive_that_waits()
+    {
+        using var connection = new CancellationTokenSource();
+        await using var pair = await Pair.ConnectAsync(new SyncOptions(), connection.Token);
+        var receiving = pair.Channel.ReceiveAsync().AsTask();
+        await Task.Delay(100);
+        Assert.False(receiving.IsCompleted);
+
+        connection.Cancel();
+
+        Assert.Null(await receiving.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }
