@@ -131,7 +131,7 @@ internal sealed class CliProcess : IDisposable
             try
             {
                 using var response = await http.GetAsync($"http://127.0.0.1:{port}/health");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode == HttpStatusCode.OK && ListeningSockets.IsListening(Process.Id, port))
                 {
                     return;
                 }

@@ -221,7 +221,7 @@ public sealed class ServerProcess : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync("health", cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode == HttpStatusCode.OK && ListeningSockets.IsListening(_process.Id, Port))
                 {
                     return;
                 }
