@@ -62,14 +62,25 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
     private Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, T> action, bool untilStored, CancellationToken cancellationToken) =>
         WithDocumentAsync(docId, document => Task.FromResult(action(document)), untilStored, cancellationToken);
 
-    private async Task<LiveDocument> OpenAsync(string docId)
+    /// <summary>The loaded document; a document already loaded (every frame after the first) costs no allocation.</summary>
+    private Task<LiveDocument> OpenAsync(string docId)
     {
         // After shutdown began nothing loads again: its changes would miss the final compaction.
         if (_stopping.IsCancellationRequested) throw new DocumentUnavailableException($"{docId}: the server is shutting down");
-        var lazy = _documents.GetOrAdd(docId, id => new Lazy<Task<LiveDocument>>(() => LoadAsync(id)));
+        if (!_documents.TryGetValue(docId, out var lazy))
+        {
+            lazy = _documents.GetOrAdd(docId, id => new Lazy<Task<LiveDocument>>(() => LoadAsync(id)));
+        }
+        var loading = lazy.Value;
+        return loading.IsCompletedSuccessfully ? loading : WhenLoadedAsync(docId, lazy, loading);
+    }
+
+    /// <summary>A load that failed is forgotten, so the next open tries again.</summary>
+    private async Task<LiveDocument> WhenLoadedAsync(string docId, Lazy<Task<LiveDocument>> lazy, Task<LiveDocument> loading)
+    {
         try
         {
-            return await lazy.Value;
+            return await loading;
         }
         catch
         {

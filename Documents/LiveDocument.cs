@@ -33,7 +33,8 @@ public sealed class LiveDocument
     private sealed record Delivery(Task Stored, long Bytes, Action Deliver, Action<Exception>? Fail = null);
 
     private readonly DocumentHub _hub;
-    private readonly List<Subscription> _subscriptions = [];
+    /// <summary>Replaced, never changed, when a peer joins or leaves: relays iterate it as it is, without a copy per relay.</summary>
+    private Subscription[] _subscriptions = [];
     private readonly Queue<Delivery> _deliveries = new();
     private long _unstoredBytes;
     private long _acceptedChanges;
@@ -69,9 +70,16 @@ public sealed class LiveDocument
     /// <summary>Bumped whenever the last peer leaves, so a stale idle timer can tell it is stale.</summary>
     internal int IdleGeneration { get; private set; }
 
-    public int PeerCount => _subscriptions.Count;
+    public int PeerCount => _subscriptions.Length;
 
-    private Subscription? Find(IDocumentPeer peer) => _subscriptions.Find(s => s.Peer == peer);
+    private Subscription? Find(IDocumentPeer peer)
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            if (subscription.Peer == peer) return subscription;
+        }
+        return null;
+    }
 
     /// <summary>
     /// Adds a peer and sends it the greeting of <paramref name="options"/>. A peer that joins again gets
@@ -85,7 +93,7 @@ public sealed class LiveDocument
         if (subscription == null)
         {
             subscription = new Subscription(peer, author, readOnly, options, _acceptedChanges);
-            _subscriptions.Add(subscription);
+            _subscriptions = [.. _subscriptions, subscription];
         }
         else if (greetsWithState)
         {
@@ -110,19 +118,19 @@ public sealed class LiveDocument
                 foreach (var message in messages) Send(subscription, message);
             });
         }
-        return _subscriptions.Count;
+        return _subscriptions.Length;
     }
 
     /// <summary>Removes a peer and its awareness states (telling the others). Returns how many peers remain.</summary>
     internal int Leave(IDocumentPeer peer)
     {
         var subscription = Find(peer);
-        if (subscription == null) return _subscriptions.Count;
-        _subscriptions.Remove(subscription);
+        if (subscription == null) return _subscriptions.Length;
+        _subscriptions = Array.FindAll(_subscriptions, s => s != subscription);
         var removed = Awareness.RemoveStates(subscription.AwarenessClients);
         if (!removed.IsEmpty) BroadcastAwareness(Awareness.EncodeUpdate(removed.All), except: null);
-        if (_subscriptions.Count == 0) IdleGeneration++;
-        return _subscriptions.Count;
+        if (_subscriptions.Length == 0) IdleGeneration++;
+        return _subscriptions.Length;
     }
 
     internal void SetReadOnly(Func<UpdateAuthor, bool> matches, bool readOnly)
@@ -354,7 +362,7 @@ public sealed class LiveDocument
 
     internal void BroadcastText(string text, IDocumentPeer? except)
     {
-        foreach (var subscription in _subscriptions.ToList())
+        foreach (var subscription in _subscriptions)
         {
             if (subscription.Peer != except && !subscription.Peer.TrySendText(text)) subscription.Peer.Abort("send queue full");
         }
@@ -363,7 +371,7 @@ public sealed class LiveDocument
     private void BroadcastAwareness(byte[] awarenessUpdate, IDocumentPeer? except)
     {
         var message = Messages.Awareness(awarenessUpdate);
-        foreach (var subscription in _subscriptions.ToList())
+        foreach (var subscription in _subscriptions)
         {
             if (subscription.Peer != except && subscription.Options.ReceivesAwareness) Relay(subscription, message);
         }
@@ -372,7 +380,7 @@ public sealed class LiveDocument
     /// <summary>Relays a change to every peer that did not send it and did not get it with its greeting.</summary>
     private void Broadcast(byte[] message, IDocumentPeer? except, long changeSequence)
     {
-        foreach (var subscription in _subscriptions.ToList())
+        foreach (var subscription in _subscriptions)
         {
             if (subscription.Peer == except || subscription.JoinedAfter >= changeSequence || !subscription.Options.ReceivesUpdates) continue;
             Relay(subscription, message);
