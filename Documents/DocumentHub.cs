@@ -67,10 +67,8 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
     {
         // After shutdown began nothing loads again: its changes would miss the final compaction.
         if (_stopping.IsCancellationRequested) throw new DocumentUnavailableException($"{docId}: the server is shutting down");
-        if (!_documents.TryGetValue(docId, out var lazy))
-        {
-            lazy = _documents.GetOrAdd(docId, id => new Lazy<Task<LiveDocument>>(() => LoadAsync(id)));
-        }
+        // A static factory with an argument: no delegate is made when the document is there already.
+        var lazy = _documents.GetOrAdd(docId, static (id, hub) => new Lazy<Task<LiveDocument>>(() => hub.LoadAsync(id)), this);
         var loading = lazy.Value;
         return loading.IsCompletedSuccessfully ? loading : WhenLoadedAsync(docId, lazy, loading);
     }

@@ -5,11 +5,11 @@ using SQLitePCL;
 namespace Diaryx.Sync.Lite.Storage;
 
 /// <summary>
-/// A statement prepared once on a connection and run through SQLite's own calls, for the writer's one
-/// statement that runs per logged update. A Microsoft.Data.Sqlite command allocates on every run (a
-/// binder per parameter, UTF-8 copies of every text, a data reader and its record): about 1.5 KB per
-/// update, a fifth of the server's garbage under the fan-out benchmark. This binds from the stack.
-/// Dispose it before its connection.
+/// A statement prepared once on a connection and run through SQLite's own calls, for the writer's
+/// statements that run per logged update or per batch (the insert, BEGIN and COMMIT). A
+/// Microsoft.Data.Sqlite command allocates on every run (a binder per parameter, UTF-8 copies of every
+/// text, a data reader and its record): about 1.5 KB per update, a fifth of the server's garbage under
+/// the fan-out benchmark. This binds from the stack. Dispose it before its connection.
 /// </summary>
 internal sealed class SqliteStatement : IDisposable
 {

@@ -15,7 +15,7 @@ public sealed class ContentString : IContent
 {
     public const byte RefNumber = 4;
 
-    /// <summary>The text as decoded or split off; null once a merge has put it in <see cref="_buffer"/>.</summary>
+    /// <summary>The text as decoded or split off; null once a merge has put it in <see cref="_buffer"/> (exactly one of the two is set).</summary>
     private string? _text;
     /// <summary>After a merge: the text is its first <see cref="_length"/> characters.</summary>
     private char[]? _buffer;
@@ -50,7 +50,7 @@ public sealed class ContentString : IContent
     public bool TryMergeWith(IContent right)
     {
         var added = ((ContentString)right).Chars;
-        if (_buffer == null || _text != null || _length + added.Length > _buffer.Length)
+        if (_buffer == null || _length + added.Length > _buffer.Length)
         {
             var grown = new char[Math.Max(_length + added.Length, 2 * _length)];
             Chars.CopyTo(grown);

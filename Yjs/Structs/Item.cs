@@ -202,9 +202,15 @@ public sealed class Item : AbstractStruct
         }
         finally
         {
-            conflicting.Clear();
-            beforeOrigin.Clear();
-            if (beforeOrigin.EnsureCapacity(0) > MaxKeptScanItems) (t_conflicting, t_beforeOrigin) = (null, null);
+            if (beforeOrigin.Count > MaxKeptScanItems)
+            {
+                (t_conflicting, t_beforeOrigin) = (null, null);
+            }
+            else
+            {
+                conflicting.Clear();
+                beforeOrigin.Clear();
+            }
         }
         Left = left;
     }

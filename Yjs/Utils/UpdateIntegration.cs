@@ -97,8 +97,8 @@ internal static class UpdateIntegration
 
         var current = NextTarget();
         if (current == null) return null;
-        // Only an update that cannot be integrated whole needs these.
         var stack = new Stack<AbstractStruct>(0);
+        // Only an update that cannot be integrated whole needs these.
         Dictionary<long, List<AbstractStruct>>? restStructs = null;
         Dictionary<long, long>? missing = null;
 
