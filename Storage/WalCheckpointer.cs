@@ -86,15 +86,18 @@ internal sealed class WalCheckpointer : IDisposable
     /// </summary>
     public void Restart(SqliteConnection writer)
     {
-        _restartWanted = false;
         Execute(writer, "PRAGMA busy_timeout = 0;");
         try
         {
             Execute(writer, "PRAGMA wal_checkpoint(RESTART);");
+            _pagesSinceCheckpoint = 0;
         }
         finally
         {
             Execute(writer, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds};");
+            // Only now may the checkpoint thread run again: a checkpoint of its own holds the lock this
+            // restart needs, so on a disk with slow syncs the two kept colliding and the WAL grew.
+            _restartWanted = false;
         }
     }
 
@@ -106,6 +109,8 @@ internal sealed class WalCheckpointer : IDisposable
             while (true)
             {
                 _wake.Wait(_stop.Token);
+                // The writer has yet to restart the WAL after the last checkpoint; that restart copies these pages.
+                if (_restartWanted) continue;
                 try
                 {
                     connection ??= _database.OpenConnection();
