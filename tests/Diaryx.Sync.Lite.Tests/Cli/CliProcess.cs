@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Diaryx.Sync.Lite.Tests.Infrastructure;
 
@@ -115,37 +113,9 @@ internal sealed class CliProcess : IDisposable
         return Process.ExitCode;
     }
 
-    /// <summary>Polls <c>GET http://127.0.0.1:{port}/health</c> until it answers 200.</summary>
-    public async Task WaitUntilHealthyAsync(int port, TimeSpan? timeout = null)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(30)))
-        {
-            if (Process.HasExited)
-            {
-                throw new InvalidOperationException(
-                    $"server exited with {Process.ExitCode} before it was healthy.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync($"http://127.0.0.1:{port}/health");
-                if (response.StatusCode == HttpStatusCode.OK && ListeningSockets.IsListening(Process.Id, port))
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"server on port {port} was not healthy.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
-    }
+    /// <summary>Waits until the server answers <c>GET /health</c> on <paramref name="port"/> from its own socket.</summary>
+    public Task WaitUntilHealthyAsync(int port, TimeSpan? timeout = null) =>
+        LoopbackServer.WaitUntilHealthyAsync(Process, port, timeout ?? TimeSpan.FromSeconds(30), () => $"stdout:\n{Stdout}\nstderr:\n{Stderr}");
 
     /// <summary>Sends a real POSIX signal (<c>kill -TERM pid</c>).</summary>
     public async Task SignalAsync(string signal)
@@ -153,13 +123,6 @@ internal sealed class CliProcess : IDisposable
         using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", Process.Id.ToString()]);
         await kill.WaitForExitAsync();
         Assert.Equal(0, kill.ExitCode);
-    }
-
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

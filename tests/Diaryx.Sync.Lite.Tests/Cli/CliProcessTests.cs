@@ -117,7 +117,7 @@ public sealed class CliProcessTests : IDisposable
     [Fact]
     public async Task Serve_listens_on_the_port_from_the_environment_and_the_flag_wins_over_it()
     {
-        var envPort = CliProcess.FreeLoopbackPort();
+        var envPort = LoopbackServer.FreePort();
         using (var server = CliProcess.Start([], _dir, new Dictionary<string, string> { ["DIARYX_PORT"] = envPort.ToString() }))
         {
             await server.WaitUntilHealthyAsync(envPort);
@@ -125,7 +125,7 @@ public sealed class CliProcessTests : IDisposable
             Assert.True(Directory.Exists(Path.Combine(_dir, "workspaces")));
         }
 
-        var flagPort = CliProcess.FreeLoopbackPort();
+        var flagPort = LoopbackServer.FreePort();
         using (var server = CliProcess.Start(
                    ["serve", "--port", flagPort.ToString(), "--db", "other.db"], _dir,
                    new Dictionary<string, string> { ["DIARYX_PORT"] = envPort.ToString() }))
@@ -140,7 +140,7 @@ public sealed class CliProcessTests : IDisposable
     [InlineData("INT")]
     public async Task A_signal_stops_the_server_gracefully_with_exit_code_0(string signal)
     {
-        var port = CliProcess.FreeLoopbackPort();
+        var port = LoopbackServer.FreePort();
         using var server = CliProcess.Start(["--port", port.ToString(), "--db", "signal.db"], _dir);
         await server.WaitUntilHealthyAsync(port);
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Diaryx.Sync.Lite.Tests.Infrastructure;
@@ -74,10 +72,10 @@ public sealed class ServerProcess : IAsyncDisposable
         // A port picked free can be taken before the server binds it: retry a couple of times.
         for (var attempt = 1; ; attempt++)
         {
-            var server = Launch(FreeLoopbackPort(), dataDir, ownsDataDir, extra);
+            var server = Launch(LoopbackServer.FreePort(), dataDir, ownsDataDir, extra);
             try
             {
-                await server.WaitUntilHealthyAsync(timeout ?? DefaultStartTimeout, cancellationToken);
+                await LoopbackServer.WaitUntilHealthyAsync(server._process, server.Port, timeout ?? DefaultStartTimeout, () => server.Output, cancellationToken);
                 return server;
             }
             catch (Exception) when (attempt < 3 && server.HasExited
@@ -203,48 +201,5 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    private async Task WaitUntilHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException(
-                    $"Server exited with code {_process.ExitCode} before it was healthy.\n{Output}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync("health", cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK && ListeningSockets.IsListening(_process.Id, Port))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Request timed out; try again.
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        throw new TimeoutException($"Server on port {Port} was not healthy after {timeout}.\n{Output}");
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -9,7 +9,6 @@ using Diaryx.Sync.Lite.Documents;
 using Diaryx.Sync.Lite.Storage;
 using Diaryx.Sync.Lite.Sync;
 using Diaryx.Sync.Lite.Sync.V1;
-using Diaryx.Sync.Lite.Tests.Cli;
 using Diaryx.Sync.Lite.Tests.Infrastructure;
 using Diaryx.Sync.Lite.Yjs;
 using Diaryx.Sync.Lite.Yjs.Lib0;
@@ -33,7 +32,7 @@ public sealed class AccessChangesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "workspaces"));
-        _port = CliProcess.FreeLoopbackPort();
+        _port = LoopbackServer.FreePort();
         var settings = new ServerSettings("127.0.0.1", _port, Path.Combine(_dir, "diaryx_sync.db"), Path.Combine(_dir, "workspaces"),
             new Uri("http://localhost:5173"), [], Dev: false, Smtp: null, TimeSpan.FromDays(30), TimeSpan.FromMinutes(15),
             IdleUnload: TimeSpan.Zero, V1Handshake: true, LogLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
