@@ -31,36 +31,73 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
     public int LoadedCount => _documents.Count;
 
     /// <summary>
-    /// Runs <paramref name="action"/> on the loaded document, holding its gate. With
-    /// <paramref name="untilStored"/>, returns only once every change the action saw or made is
-    /// stored (so what it read or wrote survives a crash).
+    /// Runs <paramref name="action"/> on the loaded document with <paramref name="state"/>, holding its
+    /// gate. With <paramref name="untilStored"/>, returns only once every change the action saw or made
+    /// is stored (so what it read or wrote survives a crash). This runs for every frame a peer sends, so
+    /// a loaded document whose gate is free is handled right here, without an async method or a closure
+    /// (a static action takes its arguments from the state): nothing is allocated for it.
     /// </summary>
-    private async Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, Task<T>> action, bool untilStored, CancellationToken cancellationToken)
+    private ValueTask<T> WithDocumentAsync<TState, T>(
+        string docId, TState state, Func<LiveDocument, TState, T> action, bool untilStored, CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            var document = await OpenAsync(docId);
-            await document.Gate.WaitAsync(cancellationToken);
-            T result;
-            Task stored;
-            try
+            var opening = OpenAsync(docId);
+            if (!cancellationToken.IsCancellationRequested && opening.IsCompletedSuccessfully && opening.Result.Gate.Wait(0)
+                && TryRunHoldingGate(opening.Result, state, action, untilStored, out var result, out var stored))
             {
-                if (document.Closed) continue; // unloaded meanwhile: load it again
-                result = await action(document);
-                stored = untilStored ? document.WhenStored() : Task.CompletedTask;
-                if (document.PeerCount == 0) ScheduleUnload(document);
+                return stored.IsCompletedSuccessfully ? new ValueTask<T>(result) : WhenStoredAsync(stored, result);
             }
-            finally
-            {
-                document.Gate.Release();
-            }
+        }
+        catch (Exception exception)
+        {
+            return ValueTask.FromException<T>(exception); // failed as an async method would: in the task
+        }
+        return WithDocumentSlowAsync(docId, state, action, untilStored, cancellationToken);
+
+        static async ValueTask<T> WhenStoredAsync(Task stored, T result)
+        {
             await stored;
             return result;
         }
     }
 
+    /// <summary><see cref="WithDocumentAsync{TState, T}"/> when the document must load or its gate is taken.</summary>
+    private async ValueTask<T> WithDocumentSlowAsync<TState, T>(
+        string docId, TState state, Func<LiveDocument, TState, T> action, bool untilStored, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var document = await OpenAsync(docId);
+            await document.Gate.WaitAsync(cancellationToken);
+            if (!TryRunHoldingGate(document, state, action, untilStored, out var result, out var stored)) continue;
+            await stored;
+            return result;
+        }
+    }
+
+    /// <summary>Runs the action and releases the gate; false (and nothing run) if the document was unloaded meanwhile and must load again.</summary>
+    private bool TryRunHoldingGate<TState, T>(
+        LiveDocument document, TState state, Func<LiveDocument, TState, T> action, bool untilStored, out T result, out Task stored)
+    {
+        try
+        {
+            result = default!;
+            stored = Task.CompletedTask;
+            if (document.Closed) return false;
+            result = action(document, state);
+            if (untilStored) stored = document.WhenStored();
+            if (document.PeerCount == 0) ScheduleUnload(document);
+            return true;
+        }
+        finally
+        {
+            document.Gate.Release();
+        }
+    }
+
     private Task<T> WithDocumentAsync<T>(string docId, Func<LiveDocument, T> action, bool untilStored, CancellationToken cancellationToken) =>
-        WithDocumentAsync(docId, document => Task.FromResult(action(document)), untilStored, cancellationToken);
+        WithDocumentAsync(docId, action, static (document, action) => action(document), untilStored, cancellationToken).AsTask();
 
     /// <summary>The loaded document; a document already loaded (every frame after the first) costs no allocation.</summary>
     private Task<LiveDocument> OpenAsync(string docId)
@@ -117,11 +154,18 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
     /// (its changes are relayed when stored), or, when too many of the document's changes await the
     /// log, once they are stored: the peer's next payload waits, which bounds the backlog.
     /// </summary>
-    public async Task HandleAsync(string docId, IDocumentPeer peer, byte[] payload, CancellationToken cancellationToken = default)
+    public Task HandleAsync(string docId, IDocumentPeer peer, byte[] payload, CancellationToken cancellationToken = default)
     {
-        var backlog = await WithDocumentAsync(docId, document => document.Handle(peer, payload), untilStored: false, cancellationToken);
-        // A storage failure is reported to every peer when the document is evicted; here it only ends the wait.
-        await backlog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var handling = WithDocumentAsync(docId, (peer, payload), static (document, frame) => document.Handle(frame.peer, frame.payload),
+            untilStored: false, cancellationToken);
+        return handling.IsCompletedSuccessfully && handling.Result.IsCompleted ? Task.CompletedTask : WhenHandledAsync(handling);
+
+        static async Task WhenHandledAsync(ValueTask<Task> handling)
+        {
+            var backlog = await handling;
+            // A storage failure is reported to every peer when the document is evicted; here it only ends the wait.
+            await backlog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     /// <summary>Removes <paramref name="peer"/> from a loaded document; returns the remaining peer count (0 if not loaded).</summary>
@@ -167,12 +211,11 @@ public sealed class DocumentHub(IDocumentStore store, HubOptions options, ILogge
         }, untilStored: true, cancellationToken);
 
     /// <summary>Writes the document's snapshot now (the <c>save</c> control message).</summary>
-    public Task SaveAsync(string docId, CancellationToken cancellationToken = default) =>
-        WithDocumentAsync(docId, async document =>
-        {
-            await document.CompactAsync();
-            return true;
-        }, untilStored: false, cancellationToken);
+    public async Task SaveAsync(string docId, CancellationToken cancellationToken = default)
+    {
+        var compaction = await WithDocumentAsync(docId, document => document.CompactAsync(), untilStored: false, cancellationToken);
+        await compaction;
+    }
 
     /// <summary>Sends a text to every peer of a loaded document. False if it is not loaded.</summary>
     public async Task<bool> BroadcastTextAsync(string docId, string text, IDocumentPeer? except = null)
