@@ -171,8 +171,8 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     {
         using var dir = new StorageTestDirectory();
         using var db = new SqliteDatabase(dir.DbPath);
-        // One operation per batch: the writer purges a chunk after each.
-        await using var store = new SqliteDocumentStore(db, maxBatchSize: 1);
+        // One operation per batch: the writer purges a chunk after each (at once: no delay).
+        await using var store = new SqliteDocumentStore(db, maxBatchSize: 1, purgeDelay: TimeSpan.Zero);
         await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => store.AppendAsync($"doc-{i % 3}", BitConverter.GetBytes(i), Alice)));
 
         // Every purged row notes the newest id in the log at that moment.
@@ -195,6 +195,52 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         Assert.True((long)raw.Scalar("SELECT count(DISTINCT newest_id) FROM purged;")! > 1);
         Assert.Equal(1020L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'doc-1';"));
         Assert.Empty((await store.LoadAsync("doc-0")).Updates);
+    }
+
+    [Fact]
+    public async Task Rows_folded_in_wait_for_the_purge_delay_and_documents_compacted_meanwhile_are_purged_together()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        var clock = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var store = new SqliteDocumentStore(db, timeProvider: clock, purgeDelay: TimeSpan.FromMinutes(1));
+        // Interleaved, as the rows of documents edited together are.
+        for (var i = 0; i < 900; i++) await store.AppendAsync(((char)('a' + i % 3)).ToString(), [1], Alice);
+        using var raw = dir.OpenRawConnection();
+        raw.Execute("""
+            CREATE TABLE purged (doc_id TEXT);
+            CREATE TRIGGER note_purge AFTER DELETE ON updates BEGIN INSERT INTO purged VALUES (OLD.doc_id); END;
+            """);
+
+        await store.CompactAsync("a", [0xC0]);
+        clock.Advance(TimeSpan.FromSeconds(40));
+        await store.CompactAsync("b", [0xC1]);
+        await store.AppendAsync("c", [2], Alice);
+        Assert.Equal(0L, raw.Scalar("SELECT count(*) FROM purged;"));
+        Assert.Empty((await store.LoadAsync("a")).Updates); // hidden from readers meanwhile
+
+        // A minute after the first compaction the next batch is followed by a purge of both documents.
+        clock.Advance(TimeSpan.FromSeconds(21));
+        await store.AppendAsync("c", [3], Alice);
+        await WaitUntilAsync(() => (long)raw.Scalar("SELECT count(*) FROM purged;")! == 600);
+
+        // Each chunk took an equal share of both: their rows' pages are written once for the two.
+        Assert.Equal(2L, raw.Scalar("SELECT count(DISTINCT doc_id) FROM (SELECT doc_id FROM purged ORDER BY rowid LIMIT 256);"));
+        Assert.Equal(0L, raw.Scalar("SELECT count(*) FROM purged WHERE doc_id = 'c';"));
+        Assert.Equal(302L, raw.Scalar("SELECT count(*) FROM updates;"));
+    }
+
+    [Fact]
+    public async Task Rows_folded_in_are_purged_when_the_delay_has_passed_even_if_nothing_else_is_written()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db, purgeDelay: TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < 100; i++) await store.AppendAsync("d", [1], Alice);
+        await store.CompactAsync("d", [0xC0]);
+
+        using var raw = dir.OpenRawConnection(readOnly: true);
+        await WaitUntilAsync(() => (long)raw.Scalar("SELECT count(*) FROM updates;")! == 0);
     }
 
     [Fact]
@@ -402,10 +448,11 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync("late", [1], Alice));
         await store.DisposeAsync(); // idempotent
 
-        // The compaction folded in doc-0's 715 appends queued before it.
+        // The compaction folded in doc-0's 715 appends queued before it (their rows wait for a purge).
         using var raw = dir.OpenRawConnection();
-        Assert.Equal(5000L - 715, raw.Scalar("SELECT count(*) FROM updates;"));
-        Assert.Equal(0L, raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'doc-0';"));
+        Assert.Equal(5000L, raw.Scalar("SELECT count(*) FROM updates;"));
+        Assert.Equal(715L, raw.Scalar("SELECT count(*) FROM updates u JOIN snapshots s USING (doc_id) WHERE u.id <= s.through_id;"));
+        Assert.Equal(0L, raw.Scalar("SELECT count(*) FROM updates u JOIN snapshots s USING (doc_id) WHERE u.id > s.through_id;"));
         Assert.Equal(1L, raw.Scalar("SELECT count(*) FROM snapshots;"));
     }
 

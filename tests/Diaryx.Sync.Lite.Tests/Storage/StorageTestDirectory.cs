@@ -72,6 +72,11 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => Now;
 
+    // Elapsed time follows the hand-moved clock too.
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Now.UtcTicks;
+
     public void Advance(TimeSpan by) => Now += by;
 }
 
