@@ -171,8 +171,9 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     {
         using var dir = new StorageTestDirectory();
         using var db = new SqliteDatabase(dir.DbPath);
-        // One operation per batch: the writer purges a chunk after each (at once: no delay).
-        await using var store = new SqliteDocumentStore(db, maxBatchSize: 1, purgeDelay: TimeSpan.Zero);
+        // One operation per batch: the writer purges a chunk after each once the purge is due.
+        var clock = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var store = new SqliteDocumentStore(db, timeProvider: clock, maxBatchSize: 1, purgeDelay: TimeSpan.FromMinutes(1));
         await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => store.AppendAsync($"doc-{i % 3}", BitConverter.GetBytes(i), Alice)));
 
         // Every purged row notes the newest id in the log at that moment.
@@ -183,9 +184,12 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
                 INSERT INTO purged VALUES (OLD.doc_id, (SELECT max(id) FROM updates));
             END;
             """);
-        var compact = store.CompactAsync("doc-0", [0xC0]);
+        await store.CompactAsync("doc-0", [0xC0]);
+        // The writer waits for this lock with the first append, so all of them are queued when the purge comes due.
+        raw.Execute("BEGIN IMMEDIATE;");
         var appends = Enumerable.Range(0, 20).Select(_ => store.AppendAsync("doc-1", [1], Alice)).ToList();
-        await compact;
+        clock.Advance(TimeSpan.FromMinutes(1));
+        raw.Execute("COMMIT;");
         await Task.WhenAll(appends);
         await WaitUntilAsync(() => (long)raw.Scalar("SELECT count(*) FROM updates WHERE doc_id = 'doc-0';")! == 0);
 

@@ -214,6 +214,10 @@ const scenarios = {
   async guests ({ base, token, workspace, session }) {
     const host = await connectMetadata(v1url(base, { doc: workspace, token }), 'host')
     const hostBodies = await connect(v1url(base, { doc: workspace, token, multiplexed: 'true' }), 'hostBodies', 'multiplexed')
+    // The server follows the workspace for this socket once it has opened it, a moment after the upgrade:
+    // a body synced over it shows that it has (a guest joining before that is not heard on it).
+    hostBodies.open('host.md')
+    await hostBodies.waitSynced('host.md')
     const guest = await connect(v1url(base, { session: session.toLowerCase(), guest_id: 'visitor-1', doc: 'ignored', token: 'ignored' }), 'guest', 'metadata')
     await guest.waitSynced()
     await host.waitText((t) => t.type === 'peer_joined', 'host hears peer_joined')
