@@ -75,8 +75,15 @@ public sealed class DeleteSet
     public void Write(Lib0Writer writer)
     {
         writer.WriteVarUInt((ulong)Clients.Count);
-        foreach (var (client, ranges) in Clients.OrderByDescending(c => c.Key))
+        if (Clients.Count == 0) return;
+        // Sorted in place rather than with LINQ: every update ends with a delete set, mostly empty.
+        Span<long> clients = Clients.Count <= 64 ? stackalloc long[Clients.Count] : new long[Clients.Count];
+        var count = 0;
+        foreach (var client in Clients.Keys) clients[count++] = client;
+        clients.Sort((a, b) => b.CompareTo(a));
+        foreach (var client in clients)
         {
+            var ranges = Clients[client];
             writer.WriteVarUInt(client);
             writer.WriteVarUInt((ulong)ranges.Count);
             foreach (var range in ranges)
