@@ -12,6 +12,7 @@ public sealed class YDoc(long? clientId = null, bool gc = true)
 {
     private readonly Dictionary<string, YType> _share = new(StringComparer.Ordinal);
     private Transaction? _transaction;
+    private Func<string, YType>? _getRoot;
 
     /// <summary>The id this document writes its own changes under (a random uint32, as yjs picks).</summary>
     public long ClientId { get; internal set; } = clientId ?? GenerateClientId();
@@ -39,6 +40,9 @@ public sealed class YDoc(long? clientId = null, bool gc = true)
         return type;
     }
 
+    /// <summary><see cref="Get(string)"/> as a delegate made once (the decoder of every applied update takes it).</summary>
+    internal Func<string, YType> GetRoot => _getRoot ??= Get;
+
     /// <summary>The root type <paramref name="name"/> as <paramref name="kind"/>; an untyped root takes that kind.</summary>
     public YType Get(string name, TypeKind kind)
     {
@@ -54,14 +58,16 @@ public sealed class YDoc(long? clientId = null, bool gc = true)
     public YXmlFragment GetXmlFragment(string name) => new(Get(name, TypeKind.XmlFragment));
 
     /// <summary>Runs <paramref name="action"/> in a transaction (joining the current one if any).</summary>
-    public void Transact(Action<Transaction> action, object? origin = null) => Transact(action, origin, local: true);
+    public void Transact(Action<Transaction> action, object? origin = null) =>
+        Transact(action, static (transaction, action) => action(transaction), origin, local: true);
 
-    private void Transact(Action<Transaction> action, object? origin, bool local)
+    /// <summary>A transaction whose action takes its arguments from <paramref name="state"/>: a static action needs no closure.</summary>
+    private void Transact<TState>(TState state, Action<Transaction, TState> action, object? origin, bool local)
     {
         if (_transaction != null)
         {
             if (!local) _transaction.Local = false;
-            action(_transaction);
+            action(_transaction, state);
             return;
         }
         var transaction = new Transaction(this, origin, local);
@@ -69,7 +75,7 @@ public sealed class YDoc(long? clientId = null, bool gc = true)
         byte[]? update;
         try
         {
-            action(transaction);
+            action(transaction, state);
         }
         finally
         {
@@ -85,8 +91,8 @@ public sealed class YDoc(long? clientId = null, bool gc = true)
     /// </summary>
     public void ApplyUpdate(byte[] update, object? origin = null)
     {
-        var decoded = UpdateDecoding.Read(update, Get);
-        Transact(t => UpdateIntegration.Apply(t, decoded), origin, local: false);
+        var decoded = UpdateDecoding.Read(update, GetRoot);
+        Transact(decoded, static (transaction, decoded) => UpdateIntegration.Apply(transaction, decoded), origin, local: false);
     }
 
     public byte[] EncodeStateVector() => UpdateEncoding.WriteStateVector(Store.GetStateVector());

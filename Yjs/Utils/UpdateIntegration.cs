@@ -69,7 +69,7 @@ internal static class UpdateIntegration
             var pending = store.PendingStructs!;
             store.PendingStructs = null;
             store.PendingMissing = null;
-            Apply(transaction, UpdateDecoding.Read(pending, transaction.Doc.Get));
+            Apply(transaction, UpdateDecoding.Read(pending, transaction.Doc.GetRoot));
         }
     }
 
