@@ -282,6 +282,9 @@ const scenarios = {
     const a = await connect(url, 'a', 'multiplexed')
     const b = await connect(url, 'b', 'multiplexed')
     const lists = (c) => c.texts.filter((t) => t.type === 'focus_list_changed').map((t) => t.files)
+    // Both sockets opened on the server (a body synced over each): a change before b was in the room
+    // would reach it as the list sent on connect instead, or as both.
+    for (const c of [a, b]) { c.open('probe.md'); await c.waitSynced('probe.md') }
     a.sendText({ type: 'focus', files: ['a.md'] })
     await waitFor(() => lists(meta).length === 1 && lists(b).length === 1 && lists(a).length === 1, 'first focus_list_changed everywhere')
     b.sendText({ type: 'focus', files: ['a.md', 'b.md'] })

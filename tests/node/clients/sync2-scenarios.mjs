@@ -201,7 +201,7 @@ const scenarios = {
     writer.doc(ws(workspace)).getMap('files').set('first.md', fileMeta('first.md', 'First'))
     await waitFor(() => keys(both.doc(workspace)) === 'first.md' && keys(both.doc(ws(workspace))) === 'first.md', 'both ids receive the change')
     both.sendText({ action: 'leave', doc: workspace })
-    await sleep(200)
+    await both.roundTrip(ws(workspace)) // frames are handled in order: the leave has been too
     writer.doc(ws(workspace)).getMap('files').set('second.md', fileMeta('second.md', 'Second'))
     await waitFor(() => keys(both.doc(ws(workspace))) === 'first.md,second.md', 'the id still open receives the next change')
     await sleep(200)
