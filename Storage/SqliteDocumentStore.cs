@@ -103,6 +103,9 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     /// <summary>The writer's wait for the queue while it also waits for a purge to be due (it outlives that wait).</summary>
     private Task<bool>? _waitingToRead;
 
+    /// <summary>Completes when the folds noted so far are due for purging (while the writer waits for it).</summary>
+    private Task? _purgeTimer;
+
     /// <inheritdoc />
     public Task<StoredDocument> LoadAsync(string docId, CancellationToken cancellationToken = default)
     {
@@ -393,7 +396,11 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         var dueIn = _purgeDelay - _time.GetElapsedTime(_foldedSince);
         if (_folded.Count > 0 && dueIn > TimeSpan.Zero)
         {
-            await Task.WhenAny(_waitingToRead, Task.Delay(dueIn, _time)).ConfigureAwait(false);
+            // One timer for the purge, however often the writer goes idle before it is due (a busy writer
+            // does so a thousand times a second). One made for an earlier set of folds only wakes it early.
+            _purgeTimer ??= Task.Delay(dueIn, _time);
+            await Task.WhenAny(_waitingToRead, _purgeTimer).ConfigureAwait(false);
+            if (_purgeTimer.IsCompleted) _purgeTimer = null;
             if (!_waitingToRead.IsCompleted) return true;
         }
         var more = await _waitingToRead.ConfigureAwait(false);
