@@ -393,12 +393,14 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
     {
         if (_folded.Count == 0 && _waitingToRead is null) return await reader.WaitToReadAsync().ConfigureAwait(false);
         _waitingToRead ??= reader.WaitToReadAsync().AsTask();
-        var dueIn = _purgeDelay - _time.GetElapsedTime(_foldedSince);
-        if (_folded.Count > 0 && dueIn > TimeSpan.Zero)
+        if (_folded.Count > 0)
         {
+            // Due since the caller looked (a timer can fire a little early): purge now, not at the next write.
+            var dueIn = _purgeDelay - _time.GetElapsedTime(_foldedSince);
+            if (dueIn <= TimeSpan.Zero) return true;
             // One timer for the purge, however often the writer goes idle before it is due (a busy writer
             // does so a thousand times a second). One made for an earlier set of folds only wakes it early.
-            _purgeTimer ??= Task.Delay(dueIn, _time);
+            _purgeTimer ??= Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(dueIn.TotalMilliseconds)), _time);
             await Task.WhenAny(_waitingToRead, _purgeTimer).ConfigureAwait(false);
             if (_purgeTimer.IsCompleted) _purgeTimer = null;
             if (!_waitingToRead.IsCompleted) return true;
