@@ -38,13 +38,25 @@ internal static class MetricsEndpoints
         Metric(text, "diaryx_update_log_entries", "gauge", "Updates in the log not yet folded into a snapshot.", log.Count);
         Metric(text, "diaryx_update_log_bytes", "gauge", "Bytes of those updates.", log.Bytes);
         Metric(text, "diaryx_database_bytes", "gauge", "Size of the SQLite file and its write-ahead log.", DatabaseBytes(settings.DatabasePath));
+        Metric(text, "process_cpu_seconds_total", "counter", "CPU time (user and system) of the server process.", Environment.CpuUsage.TotalTime.TotalSeconds);
+        Metric(text, "process_resident_memory_bytes", "gauge", "Resident memory of the server process.", Environment.WorkingSet);
+        Metric(text, "diaryx_gc_heap_bytes", "gauge", "Bytes on the managed heap: live objects and garbage not yet collected.", GC.GetTotalMemory(forceFullCollection: false));
+        Metric(text, "diaryx_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes());
+        Metric(text, "diaryx_gc_collections_total", "counter", "Garbage collections since start (every one collects generation 0).", GC.CollectionCount(0));
+        Metric(text, "diaryx_gc_pause_seconds_total", "counter", "Time every thread was stopped for garbage collection since start.", GC.GetTotalPauseDuration().TotalSeconds);
         return Results.Text(text.ToString(), ContentType);
     }
 
     private static void Metric(StringBuilder text, string name, string type, string help, long value) =>
+        Metric(text, name, type, help, value.ToString(CultureInfo.InvariantCulture));
+
+    private static void Metric(StringBuilder text, string name, string type, string help, double value) =>
+        Metric(text, name, type, help, value.ToString("R", CultureInfo.InvariantCulture));
+
+    private static void Metric(StringBuilder text, string name, string type, string help, string value) =>
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
             .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n')
-            .Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            .Append(name).Append(' ').Append(value).Append('\n');
 
     private static long DatabaseBytes(string path) =>
         new[] { path, path + "-wal" }.Sum(file => File.Exists(file) ? new FileInfo(file).Length : 0);

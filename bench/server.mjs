@@ -182,6 +182,14 @@ const start = async (key, dir, { token, persist }) => {
   }
 }
 
+/** Ours only: its garbage-collector counters from /metrics (null for the others). */
+const gcMetrics = async (srv) => {
+  if (srv.key !== 'ours') return null
+  const text = await (await fetch(`http://127.0.0.1:${srv.port}/metrics`)).text()
+  const value = (name) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))[1])
+  return { collections: value('diaryx_gc_collections_total'), pauseSeconds: value('diaryx_gc_pause_seconds_total'), allocatedMB: value('diaryx_gc_allocated_bytes_total') / 1e6 }
+}
+
 const freshDir = (key, scenario) => fs.mkdtempSync(path.join(tmp, `${key}-${scenario}-`))
 
 // 4. Scenarios, per server.
@@ -225,9 +233,11 @@ const medians = (name, keys, summary) => {
 
 if (only.includes(1)) {
   await inRounds(1, cfg.fan.rounds, 'fanout', async (srv) => {
+    const gcBefore = await gcMetrics(srv)
     const fanout = await load.fanout(srv.target, cfg.fan, srv)
     if (fanout.lost > 0) lostAny = true
-    return fanout
+    const gcAfter = await gcMetrics(srv)
+    return gcBefore ? { ...fanout, gc: Object.fromEntries(Object.keys(gcAfter).map((k) => [k, +(gcAfter[k] - gcBefore[k]).toFixed(3)])) } : fanout
   })
   medians('fanout', ['p50', 'p99', 'max', 'cpuSeconds', 'peakRss', 'loadGeneratorCpuSeconds', 'loadGeneratorLoopDelayP99'],
     (rounds) => ({ lost: Math.max(...rounds.map((x) => x.lost)), drained: rounds.every((x) => x.drained) }))

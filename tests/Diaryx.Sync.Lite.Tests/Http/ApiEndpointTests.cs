@@ -116,6 +116,12 @@ public sealed class ApiEndpointTests(DevServer fixture) : IClassFixture<DevServe
         Assert.True(values["diaryx_connections_total"] >= 1, text);
         Assert.True(values["diaryx_workspaces"] >= 1, text);
         Assert.True(values["diaryx_database_bytes"] > 0, text);
+        Assert.True(values["process_cpu_seconds_total"] > 0, text);
+        Assert.True(values["process_resident_memory_bytes"] > 1 << 20, text);
+        Assert.True(values["diaryx_gc_heap_bytes"] > 0, text);
+        Assert.True(values["diaryx_gc_allocated_bytes_total"] > 0, text);
+        Assert.True(values["diaryx_gc_collections_total"] >= 0, text);
+        Assert.True(values["diaryx_gc_pause_seconds_total"] >= 0, text);
     }
 
     [Fact]
