@@ -62,7 +62,7 @@ public interface IDocumentStore
     /// <summary>The latest snapshot (or null) and every logged update after it, oldest first.</summary>
     Task<StoredDocument> LoadAsync(string docId, CancellationToken cancellationToken = default);
 
-    /// <summary>Appends an update; the task completes once it is committed (durable). Returns its log id.</summary>
+    /// <summary>Appends an update; the task completes once it is committed (durable). Returns its log id (growing per document).</summary>
     Task<long> AppendAsync(string docId, byte[] update, UpdateAuthor author, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -62,11 +62,11 @@ internal sealed class WalCheckpointer : IDisposable
     /// Called by the writer after each commit of <paramref name="operations"/> writing about
     /// <paramref name="bytes"/>; wakes the checkpoint thread once the WAL has grown by about
     /// <c>pagesPerCheckpoint</c> pages. Each operation is counted as a page of its own (each touches its
-    /// document's index page), plus the pages of its data and one for the table's last page.
+    /// document's page of the log), plus the pages of its data.
     /// </summary>
     public void Committed(int operations, long bytes)
     {
-        _pagesSinceCheckpoint += 1 + operations + bytes / PageBytes;
+        _pagesSinceCheckpoint += operations + bytes / PageBytes;
         if (_pagesSinceCheckpoint < _pagesPerCheckpoint) return;
         _pagesSinceCheckpoint = 0;
         if (_wake.CurrentCount == 0) _wake.Release();

@@ -212,7 +212,7 @@ const filler = (n, seed) => {
 // work is kept small and the same for every server (no per-message strings or growing maps, no
 // Y.Text delta, which walks the whole text), and its event-loop delay is reported beside the
 // latencies: a relay can only be seen once the generator gets to it.
-// `server` = { cpu(), rss() } of the server process, read around the sending phase.
+// `server` = { cpu(), rss(), written() } of the server process, read around the sending phase.
 export const fanout = async (target, { docs, clients, rate, seconds, size, drainTimeout = 60000 }, server) => {
   const names = Array.from({ length: docs }, (_, d) => `fan-${d}`)
   const all = []
@@ -247,6 +247,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 1 })
   const cpu0 = server.cpu()
+  const written0 = server.written()
   const gen0 = process.cpuUsage()
   loopDelay.enable()
   const t0 = now()
@@ -274,6 +275,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
     await waitFor(() => latencies.length >= want, 'every relayed update', drainTimeout)
   } catch { drained = false }
   const cpu1 = server.cpu()
+  const written1 = server.written()
   const gen1 = process.cpuUsage(gen0)
   const elapsed = (now() - t0) / 1000
   let lost = 0
@@ -293,6 +295,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
     p99: quantile(latencies, 0.99),
     max: latencies.length ? latencies[latencies.length - 1] : null,
     cpuSeconds: cpu1 - cpu0,
+    writtenBytes: written1 - written0,
     wallSeconds: elapsed,
     peakRss: rss.hwm,
     loadGeneratorCpuSeconds: (gen1.user + gen1.system) / 1e6,

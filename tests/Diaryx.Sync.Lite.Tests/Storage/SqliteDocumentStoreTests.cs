@@ -23,7 +23,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         var id1 = await store.AppendAsync("body:w/a.md", [1], Alice);
         var id2 = await store.AppendAsync("body:w/b.md", [2], UpdateAuthor.Server);
         var id3 = await store.AppendAsync("body:w/a.md", [3, 3], new UpdateAuthor(null, null, "guest:g1"));
-        Assert.True(id1 < id2 && id2 < id3);
+        Assert.Equal([1L, 1L, 2L], [id1, id2, id3]); // counted per document
 
         var a = await store.LoadAsync("body:w/a.md");
         Assert.Null(a.Snapshot);
@@ -32,12 +32,13 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         Assert.Equal([3, 3], a.Updates[1].Data);
 
         using var raw = dir.OpenRawConnection();
-        Assert.Equal("user-a", raw.Scalar("SELECT user_id FROM updates WHERE id = $id;", ("$id", id1)));
-        Assert.Equal("device-a", raw.Scalar("SELECT device_id FROM updates WHERE id = $id;", ("$id", id1)));
-        Assert.Null(raw.Scalar("SELECT guest_id FROM updates WHERE id = $id;", ("$id", id1)));
-        Assert.Equal("guest:g1", raw.Scalar("SELECT guest_id FROM updates WHERE id = $id;", ("$id", id3)));
-        Assert.Null(raw.Scalar("SELECT user_id FROM updates WHERE id = $id;", ("$id", id2)));
-        var createdAt = (long)raw.Scalar("SELECT created_at FROM updates WHERE id = $id;", ("$id", id1))!;
+        const string A = "doc_id = 'body:w/a.md'";
+        Assert.Equal("user-a", raw.Scalar($"SELECT user_id FROM updates WHERE {A} AND id = $id;", ("$id", id1)));
+        Assert.Equal("device-a", raw.Scalar($"SELECT device_id FROM updates WHERE {A} AND id = $id;", ("$id", id1)));
+        Assert.Null(raw.Scalar($"SELECT guest_id FROM updates WHERE {A} AND id = $id;", ("$id", id1)));
+        Assert.Equal("guest:g1", raw.Scalar($"SELECT guest_id FROM updates WHERE {A} AND id = $id;", ("$id", id3)));
+        Assert.Null(raw.Scalar("SELECT user_id FROM updates WHERE doc_id = 'body:w/b.md' AND id = $id;", ("$id", id2)));
+        var createdAt = (long)raw.Scalar($"SELECT created_at FROM updates WHERE {A} AND id = $id;", ("$id", id1))!;
         Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(createdAt), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
 
         // Empty and large payloads round-trip byte for byte.
@@ -69,10 +70,10 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         Assert.Equal([id], (await store.LoadAsync(docId)).Updates.Select(u => u.Id));
         Assert.Equal([longRowId], (await store.LoadAsync(longId)).Updates.Select(u => u.Id));
         using var raw = dir.OpenRawConnection();
-        Assert.Equal(docId, raw.Scalar("SELECT doc_id FROM updates WHERE id = $id;", ("$id", id)));
-        Assert.Equal(longId, raw.Scalar("SELECT doc_id FROM updates WHERE id = $id;", ("$id", longRowId)));
-        Assert.Equal("ユーザー", raw.Scalar("SELECT user_id FROM updates WHERE id = $id;", ("$id", id)));
-        Assert.Equal(author.DeviceId, raw.Scalar("SELECT device_id FROM updates WHERE id = $id;", ("$id", longRowId)));
+        Assert.Equal(docId, raw.Scalar("SELECT doc_id FROM updates WHERE doc_id = $doc AND id = $id;", ("$doc", docId), ("$id", id)));
+        Assert.Equal(longId, raw.Scalar("SELECT doc_id FROM updates WHERE doc_id = $doc AND id = $id;", ("$doc", longId), ("$id", longRowId)));
+        Assert.Equal("ユーザー", raw.Scalar("SELECT user_id FROM updates WHERE doc_id = $doc AND id = $id;", ("$doc", docId), ("$id", id)));
+        Assert.Equal(author.DeviceId, raw.Scalar("SELECT device_id FROM updates WHERE doc_id = $doc AND id = $id;", ("$doc", longId), ("$id", longRowId)));
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         Assert.Empty(doc.Updates);
         Assert.Equal([other], (await store.LoadAsync("workspace:other")).Updates.Select(u => u.Id));
 
-        // Ids keep growing after the log was emptied (AUTOINCREMENT never reuses them).
+        // Ids keep growing after the log was emptied: past the rows the snapshot holds, purged or not.
         var next = await store.AppendAsync("workspace:w", [6], Alice);
         Assert.True(next > later);
         doc = await store.LoadAsync("workspace:w");
@@ -164,6 +165,104 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         Assert.Equal([0xC0], doc.Snapshot);
         Assert.Equal([[1], [2]], doc.Updates.Select(u => u.Data));
         Assert.Equal(2, (await store.GetLogStatsAsync("d")).Count);
+    }
+
+    [Fact]
+    public async Task A_file_from_before_the_log_was_clustered_by_document_keeps_its_rows_ids_and_snapshots()
+    {
+        using var dir = new StorageTestDirectory();
+        using (new SqliteDatabase(dir.DbPath, SchemaMigrations.All.Take(3).ToList()))
+        using (var old = dir.OpenRawConnection())
+        {
+            // Global AUTOINCREMENT ids, documents interleaved; d's snapshot holds its rows up to id 3.
+            old.Execute("""
+                INSERT INTO updates (doc_id, data, user_id, created_at) VALUES
+                    ('d', x'01', 'u', 1), ('e', x'02', NULL, 2), ('d', x'03', NULL, 3), ('d', x'04', NULL, 4), ('e', x'05', NULL, 5);
+                INSERT INTO snapshots (doc_id, state, updated_at, through_id) VALUES ('d', x'C0', 1, 3);
+                """);
+        }
+
+        using var db = new SqliteDatabase(dir.DbPath);
+        using (var raw = dir.OpenRawConnection(readOnly: true))
+        {
+            Assert.Contains("WITHOUT ROWID", (string)raw.Scalar("SELECT sql FROM sqlite_master WHERE name = 'updates';")!);
+            Assert.Equal("u", raw.Scalar("SELECT user_id FROM updates WHERE doc_id = 'd' AND id = 1;"));
+        }
+        await using var store = new SqliteDocumentStore(db);
+        var d = await store.LoadAsync("d");
+        Assert.Equal([0xC0], d.Snapshot);
+        Assert.Equal([4L], d.Updates.Select(u => u.Id));
+        Assert.Equal([[2], [5]], (await store.LoadAsync("e")).Updates.Select(u => u.Data));
+
+        // New rows come after each document's own.
+        Assert.Equal(5, await store.AppendAsync("d", [6], Alice));
+        Assert.Equal(6, await store.AppendAsync("e", [7], Alice));
+        Assert.Equal([[4], [6]], (await store.LoadAsync("d")).Updates.Select(u => u.Data));
+    }
+
+    [Fact]
+    public async Task Once_the_rows_a_snapshot_holds_are_purged_new_rows_still_get_ids_past_them()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db, purgeDelay: TimeSpan.FromMilliseconds(50));
+        using var raw = dir.OpenRawConnection(readOnly: true);
+        for (var i = 0; i < 10; i++) await store.AppendAsync("d", [1], Alice);
+        await store.CompactAsync("d", [0xC0]);
+        await WaitUntilAsync(() => (long)raw.Scalar("SELECT count(*) FROM updates;")! == 0);
+
+        // An empty log again, compacted again: the snapshot still holds rows up to 10, so a new row is 11
+        // (a row 1 would be taken for one the snapshot holds, and skipped by every reader).
+        await store.CompactAsync("d", [0xC1]);
+        Assert.Equal(10L, raw.Scalar("SELECT through_id FROM snapshots WHERE doc_id = 'd';"));
+        Assert.Equal(11, await store.AppendAsync("d", [2], Alice));
+        var doc = await store.LoadAsync("d");
+        Assert.Equal([0xC1], doc.Snapshot);
+        Assert.Equal([[2]], doc.Updates.Select(u => u.Data));
+    }
+
+    [Fact]
+    public async Task A_purge_due_for_a_document_deleted_since_spares_its_new_rows()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        var clock = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var store = new SqliteDocumentStore(db, timeProvider: clock, purgeDelay: TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 10; i++) await store.AppendAsync("d", [1], Alice);
+        await store.CompactAsync("d", [0xC0]); // rows up to 10 are to be purged in a minute
+
+        // Deleted and written again meanwhile: ids start over at 1.
+        await store.DeleteAsync("d");
+        for (byte i = 1; i <= 3; i++) Assert.Equal(i, await store.AppendAsync("d", [i], Alice));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await store.AppendAsync("other", [9], Alice); // the purge runs after this batch
+        await store.DisposeAsync();
+
+        await using var reopened = new SqliteDocumentStore(db);
+        Assert.Equal([[1], [2], [3]], (await reopened.LoadAsync("d")).Updates.Select(u => u.Data));
+    }
+
+    [Fact]
+    public async Task A_commit_of_one_small_append_writes_about_one_page_of_WAL()
+    {
+        using var dir = new StorageTestDirectory();
+        using var db = new SqliteDatabase(dir.DbPath);
+        await using var store = new SqliteDocumentStore(db);
+        for (var i = 0; i < 50; i++) await store.AppendAsync($"body:w/{i}.md", new byte[50], Alice); // every document has a page
+        var walBefore = new FileInfo(dir.DbPath + "-wal").Length;
+        var batchesBefore = store.CommittedBatches;
+
+        for (var i = 0; i < 400; i++) await store.AppendAsync($"body:w/{i * 7 % 50}.md", new byte[50], Alice);
+
+        // A WAL frame is a page and its 24-byte header. Each commit rewrote its document's page, plus the
+        // pages of the splits as documents grow (577 frames here); the log ordered by arrival, with an
+        // index on (doc_id, id) and an AUTOINCREMENT counter, wrote three pages per commit (1,229).
+        using (var connection = db.OpenConnection()) Assert.Equal(4096L, connection.Scalar("PRAGMA page_size;"));
+        var frames = (new FileInfo(dir.DbPath + "-wal").Length - walBefore) / (4096 + 24);
+        var commits = store.CommittedBatches - batchesBefore;
+        output.WriteLine($"{frames} WAL frames for {commits} commits");
+        Assert.Equal(400, commits);
+        Assert.InRange(frames, commits, 2 * commits);
     }
 
     [Fact]
@@ -363,14 +462,14 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
 
         var all = results.SelectMany(r => r).ToList();
         Assert.Equal(Writers * PerWriter, all.Count);
-        Assert.Equal(all.Count, all.Select(a => a.Id).Distinct().Count());
-        // One writer's later append always gets a larger id.
+        Assert.Equal(all.Count, all.Select(a => (a.Doc, a.Id)).Distinct().Count());
+        // One writer's later append to a document always gets a larger id.
         foreach (var acked in results)
         {
-            Assert.True(acked.Zip(acked.Skip(1)).All(p => p.First.Id < p.Second.Id));
+            Assert.All(acked.GroupBy(a => a.Doc), appends => Assert.True(appends.Zip(appends.Skip(1)).All(p => p.First.Id < p.Second.Id)));
         }
 
-        var byId = all.ToDictionary(a => a.Id);
+        var byId = all.ToDictionary(a => (a.Doc, a.Id));
         for (var d = 0; d < Documents; d++)
         {
             var doc = $"body:w/{d}.md";
@@ -379,7 +478,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
             foreach (var update in loaded.Updates)
             {
                 var value = BitConverter.ToInt32(update.Data);
-                Assert.Equal(byId[update.Id].Seq, value % 100_000);
+                Assert.Equal(byId[(doc, update.Id)].Seq, value % 100_000);
             }
         }
 
@@ -430,7 +529,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
 
         // The writer recovers: later batches commit.
         admin.Execute("DROP TRIGGER poison;");
-        Assert.True(await store.AppendAsync("a", [6], Alice) > await blocked);
+        Assert.Equal(1, await store.AppendAsync("a", [6], Alice));
         Assert.Single((await store.LoadAsync("a")).Updates);
     }
 
