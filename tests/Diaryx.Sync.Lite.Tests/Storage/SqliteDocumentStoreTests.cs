@@ -145,19 +145,25 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         Assert.Equal([after], (await restarted.LoadAsync("d")).Updates.Select(u => u.Id));
     }
 
+    /// <summary>Writes a file at an older schema version (its first <paramref name="migrations"/> migrations) with what <paramref name="sql"/> inserts.</summary>
+    private static void WriteOldFile(StorageTestDirectory dir, int migrations, string sql)
+    {
+        using (new SqliteDatabase(dir.DbPath, SchemaMigrations.All.Take(migrations).ToList()))
+        using (var old = dir.OpenRawConnection())
+        {
+            old.Execute(sql);
+        }
+    }
+
     [Fact]
     public async Task A_file_from_before_snapshots_noted_their_rows_loads_its_snapshot_and_whole_log()
     {
         using var dir = new StorageTestDirectory();
-        using (new SqliteDatabase(dir.DbPath, SchemaMigrations.All.Take(2).ToList()))
-        using (var old = dir.OpenRawConnection())
-        {
-            // Compactions then deleted the rows they folded in: what is left came after the snapshot.
-            old.Execute("""
-                INSERT INTO snapshots (doc_id, state, updated_at) VALUES ('d', x'C0', 1);
-                INSERT INTO updates (doc_id, data, created_at) VALUES ('d', x'01', 2), ('d', x'02', 3);
-                """);
-        }
+        // Compactions then deleted the rows they folded in: what is left came after the snapshot.
+        WriteOldFile(dir, migrations: 2, """
+            INSERT INTO snapshots (doc_id, state, updated_at) VALUES ('d', x'C0', 1);
+            INSERT INTO updates (doc_id, data, created_at) VALUES ('d', x'01', 2), ('d', x'02', 3);
+            """);
 
         using var db = new SqliteDatabase(dir.DbPath);
         await using var store = new SqliteDocumentStore(db);
@@ -171,16 +177,12 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
     public async Task A_file_from_before_the_log_was_clustered_by_document_keeps_its_rows_ids_and_snapshots()
     {
         using var dir = new StorageTestDirectory();
-        using (new SqliteDatabase(dir.DbPath, SchemaMigrations.All.Take(3).ToList()))
-        using (var old = dir.OpenRawConnection())
-        {
-            // Global AUTOINCREMENT ids, documents interleaved; d's snapshot holds its rows up to id 3.
-            old.Execute("""
-                INSERT INTO updates (doc_id, data, user_id, created_at) VALUES
-                    ('d', x'01', 'u', 1), ('e', x'02', NULL, 2), ('d', x'03', NULL, 3), ('d', x'04', NULL, 4), ('e', x'05', NULL, 5);
-                INSERT INTO snapshots (doc_id, state, updated_at, through_id) VALUES ('d', x'C0', 1, 3);
-                """);
-        }
+        // Global AUTOINCREMENT ids, documents interleaved; d's snapshot holds its rows up to id 3.
+        WriteOldFile(dir, migrations: 3, """
+            INSERT INTO updates (doc_id, data, user_id, created_at) VALUES
+                ('d', x'01', 'u', 1), ('e', x'02', NULL, 2), ('d', x'03', NULL, 3), ('d', x'04', NULL, 4), ('e', x'05', NULL, 5);
+            INSERT INTO snapshots (doc_id, state, updated_at, through_id) VALUES ('d', x'C0', 1, 3);
+            """);
 
         using var db = new SqliteDatabase(dir.DbPath);
         using (var raw = dir.OpenRawConnection(readOnly: true))
@@ -327,7 +329,7 @@ public sealed class SqliteDocumentStoreTests(ITestOutputHelper output)
         await store.AppendAsync("c", [3], Alice);
         await WaitUntilAsync(() => (long)raw.Scalar("SELECT count(*) FROM purged;")! == 600);
 
-        // Each chunk took an equal share of both: their rows' pages are written once for the two.
+        // Each chunk took an equal share of both: the two shared the purge's transactions.
         Assert.Equal(2L, raw.Scalar("SELECT count(DISTINCT doc_id) FROM (SELECT doc_id FROM purged ORDER BY rowid LIMIT 256);"));
         Assert.Equal(0L, raw.Scalar("SELECT count(*) FROM purged WHERE doc_id = 'c';"));
         Assert.Equal(302L, raw.Scalar("SELECT count(*) FROM updates;"));
