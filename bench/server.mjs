@@ -105,8 +105,8 @@ const procStat = (pid) => {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
   return (Number(f[11]) + Number(f[12])) / clkTck // utime + stime (fields 14, 15)
 }
-/** Bytes the process handed to write(2) and friends (wchar: whether or not they reached the disk yet). */
-const procWritten = (pid) => Number(fs.readFileSync(`/proc/${pid}/io`, 'utf8').match(/^wchar: (\d+)$/m)[1])
+/** Bytes of files the process dirtied in the page cache, bound for the disk (write_bytes; wchar would count socket writes too). */
+const procWritten = (pid) => Number(fs.readFileSync(`/proc/${pid}/io`, 'utf8').match(/^write_bytes: (\d+)$/m)[1])
 const clkTck = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 const procStatus = (pid) => {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -337,7 +337,7 @@ const rows = [
   ['1. (load generator event-loop delay p99 meanwhile)', (r) => r.fanout?.loadGeneratorLoopDelayP99, ms],
   ['1. fan-out server CPU', (r) => r.fanout?.cpuSeconds, sec],
   ['1. fan-out server peak RSS', (r) => r.fanout?.peakRss, mb],
-  ['1. fan-out server file writes (wchar)', (r) => r.fanout?.writtenBytes, mb],
+  ['1. fan-out server disk writes', (r) => r.fanout?.writtenBytes, mb],
   ['1. fan-out updates lost', (r) => r.fanout?.lost, int],
   [`2. workspace open, ${cfg.ws.count} docs, until all synced`, (r) => (r.workspace?.ok ? r.workspace.ms : null), ms],
   [`3. idle RSS per document (${cfg.idle.count.toLocaleString('en-US')} docs)`, (r) => r.idle?.perDoc, kb],
