@@ -100,10 +100,11 @@ const freePort = () => new Promise((resolve, reject) => {
   s.once('error', reject)
   s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
 })
-const procStat = (pid) => {
+/** CPU seconds of the process so far: in user space (utime) and in the kernel (stime), fields 14 and 15. */
+const procTimes = (pid) => {
   const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) / clkTck // utime + stime (fields 14, 15)
+  return { user: Number(f[11]) / clkTck, kernel: Number(f[12]) / clkTck }
 }
 /** Bytes of files the process dirtied in the page cache, bound for the disk (write_bytes; wchar would count socket writes too). */
 const procWritten = (pid) => Number(fs.readFileSync(`/proc/${pid}/io`, 'utf8').match(/^write_bytes: (\d+)$/m)[1])
@@ -169,7 +170,8 @@ const start = async (key, dir, { token, persist }) => {
   const pid = child.pid
   return {
     key, child, pid, port, target, coldMs, dir,
-    cpu: () => procStat(pid),
+    cpu: () => { const t = procTimes(pid); return t.user + t.kernel },
+    kernelCpu: () => procTimes(pid).kernel,
     written: () => procWritten(pid),
     rss: () => procStatus(pid),
     stderr: () => stderr,
@@ -242,7 +244,7 @@ if (only.includes(1)) {
     const gcAfter = await gcMetrics(srv)
     return gcBefore ? { ...fanout, gc: Object.fromEntries(Object.keys(gcAfter).map((k) => [k, +(gcAfter[k] - gcBefore[k]).toFixed(3)])) } : fanout
   })
-  medians('fanout', ['p50', 'p99', 'max', 'cpuSeconds', 'writtenBytes', 'peakRss', 'loadGeneratorCpuSeconds', 'loadGeneratorLoopDelayP99'],
+  medians('fanout', ['p50', 'p99', 'max', 'cpuSeconds', 'kernelCpuSeconds', 'writtenBytes', 'peakRss', 'loadGeneratorCpuSeconds', 'loadGeneratorLoopDelayP99'],
     (rounds) => ({ lost: Math.max(...rounds.map((x) => x.lost)), drained: rounds.every((x) => x.drained) }))
 }
 
@@ -336,6 +338,7 @@ const rows = [
   ['1. fan-out relay latency p99', (r) => r.fanout?.p99, ms],
   ['1. (load generator event-loop delay p99 meanwhile)', (r) => r.fanout?.loadGeneratorLoopDelayP99, ms],
   ['1. fan-out server CPU', (r) => r.fanout?.cpuSeconds, sec],
+  ['1. (of which in the kernel: socket sends and receives, wakeups)', (r) => r.fanout?.kernelCpuSeconds, sec],
   ['1. fan-out server peak RSS', (r) => r.fanout?.peakRss, mb],
   ['1. fan-out server disk writes', (r) => r.fanout?.writtenBytes, mb],
   ['1. fan-out updates lost', (r) => r.fanout?.lost, int],

@@ -247,6 +247,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 1 })
   const cpu0 = server.cpu()
+  const kernel0 = server.kernelCpu()
   const written0 = server.written()
   const gen0 = process.cpuUsage()
   loopDelay.enable()
@@ -275,6 +276,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
     await waitFor(() => latencies.length >= want, 'every relayed update', drainTimeout)
   } catch { drained = false }
   const cpu1 = server.cpu()
+  const kernel1 = server.kernelCpu()
   const written1 = server.written()
   const gen1 = process.cpuUsage(gen0)
   const elapsed = (now() - t0) / 1000
@@ -295,6 +297,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
     p99: quantile(latencies, 0.99),
     max: latencies.length ? latencies[latencies.length - 1] : null,
     cpuSeconds: cpu1 - cpu0,
+    kernelCpuSeconds: kernel1 - kernel0,
     writtenBytes: written1 - written0,
     wallSeconds: elapsed,
     peakRss: rss.hwm,
