@@ -247,7 +247,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
             : RunRead(() => LogStats(docId));
     }
 
-    /// <summary>Size of every document's log together (for metrics): rows, bytes, newest id.</summary>
+    /// <summary>Size of every document's log together (for metrics).</summary>
     public Task<UpdateLogStats> GetLogTotalsAsync(CancellationToken cancellationToken = default) =>
         cancellationToken.IsCancellationRequested
             ? Task.FromCanceled<UpdateLogStats>(cancellationToken)
@@ -258,14 +258,13 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         using var connection = _database.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT count(*), coalesce(sum(length(u.data)), 0), max(u.id)
+            SELECT count(*), coalesce(sum(length(u.data)), 0)
             FROM updates u LEFT JOIN snapshots s ON s.doc_id = u.doc_id
             WHERE u.id > coalesce(s.through_id, 0);
             """;
         using var reader = command.ExecuteReader();
         reader.Read();
-        var count = reader.GetInt64(0);
-        return count == 0 ? UpdateLogStats.Empty : new UpdateLogStats(count, reader.GetInt64(1), reader.GetInt64(2));
+        return new UpdateLogStats(reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private UpdateLogStats LogStats(string docId)
@@ -273,14 +272,13 @@ public sealed class SqliteDocumentStore : IDocumentStore, IAsyncDisposable, IDis
         using var connection = _database.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT count(*), coalesce(sum(length(data)), 0), max(id) FROM updates
+            SELECT count(*), coalesce(sum(length(data)), 0) FROM updates
             WHERE doc_id = $doc_id AND id > coalesce((SELECT through_id FROM snapshots WHERE doc_id = $doc_id), 0);
             """;
         command.Parameters.AddWithValue("$doc_id", docId);
         using var reader = command.ExecuteReader();
         reader.Read();
-        var count = reader.GetInt64(0);
-        return count == 0 ? UpdateLogStats.Empty : new UpdateLogStats(count, reader.GetInt64(1), reader.GetInt64(2));
+        return new UpdateLogStats(reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>Stops accepting writes, commits everything already queued, then closes the writer connection.</summary>

@@ -1,11 +1,7 @@
 namespace Diaryx.Sync.Lite.Storage;
 
 /// <summary>
-/// The part of a document's update log not yet folded into its snapshot: how many rows, how many
-/// bytes of update data, and the newest row id (ids count per document; for all documents together, the
-/// highest of them; null if the log is empty). For compaction decisions and metrics.
+/// The part of a document's update log not yet folded into its snapshot (or of every document's, for
+/// metrics): how many rows and how many bytes of update data.
 /// </summary>
-public sealed record UpdateLogStats(long Count, long Bytes, long? LastId)
-{
-    public static readonly UpdateLogStats Empty = new(0, 0, null);
-}
+public sealed record UpdateLogStats(long Count, long Bytes);
