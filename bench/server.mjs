@@ -170,8 +170,8 @@ const start = async (key, dir, { token, persist }) => {
   const pid = child.pid
   return {
     key, child, pid, port, target, coldMs, dir,
+    cpuTimes: () => procTimes(pid),
     cpu: () => { const t = procTimes(pid); return t.user + t.kernel },
-    kernelCpu: () => procTimes(pid).kernel,
     written: () => procWritten(pid),
     rss: () => procStatus(pid),
     stderr: () => stderr,

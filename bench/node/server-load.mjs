@@ -212,7 +212,7 @@ const filler = (n, seed) => {
 // work is kept small and the same for every server (no per-message strings or growing maps, no
 // Y.Text delta, which walks the whole text), and its event-loop delay is reported beside the
 // latencies: a relay can only be seen once the generator gets to it.
-// `server` = { cpu(), rss(), written() } of the server process, read around the sending phase.
+// `server` = { cpu(), cpuTimes(), rss(), written() } of the server process, read around the sending phase.
 export const fanout = async (target, { docs, clients, rate, seconds, size, drainTimeout = 60000 }, server) => {
   const names = Array.from({ length: docs }, (_, d) => `fan-${d}`)
   const all = []
@@ -246,8 +246,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
     }
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 1 })
-  const cpu0 = server.cpu()
-  const kernel0 = server.kernelCpu()
+  const cpu0 = server.cpuTimes()
   const written0 = server.written()
   const gen0 = process.cpuUsage()
   loopDelay.enable()
@@ -275,8 +274,7 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
     const want = sent.reduce((a, b) => a + b, 0) * (clients - 1)
     await waitFor(() => latencies.length >= want, 'every relayed update', drainTimeout)
   } catch { drained = false }
-  const cpu1 = server.cpu()
-  const kernel1 = server.kernelCpu()
+  const cpu1 = server.cpuTimes()
   const written1 = server.written()
   const gen1 = process.cpuUsage(gen0)
   const elapsed = (now() - t0) / 1000
@@ -296,8 +294,8 @@ export const fanout = async (target, { docs, clients, rate, seconds, size, drain
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     max: latencies.length ? latencies[latencies.length - 1] : null,
-    cpuSeconds: cpu1 - cpu0,
-    kernelCpuSeconds: kernel1 - kernel0,
+    cpuSeconds: cpu1.user + cpu1.kernel - cpu0.user - cpu0.kernel,
+    kernelCpuSeconds: cpu1.kernel - cpu0.kernel,
     writtenBytes: written1 - written0,
     wallSeconds: elapsed,
     peakRss: rss.hwm,
